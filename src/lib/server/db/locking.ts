@@ -1,0 +1,40 @@
+import { and, eq, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { Conflict, NotFound } from '../errors';
+import type { Executor } from './client';
+
+interface Versioned {
+	id: PgColumn;
+	version: PgColumn;
+}
+
+/**
+ * Optimistic locking: reads the row for update and checks the version the client based its
+ * change on. A stale version → 409 VERSION_CONFLICT carrying the current record, so the client
+ * can merge or show the conflict. Returns the current row (locked until the transaction ends).
+ */
+export async function lockForUpdate<T extends PgTable & Versioned>(
+	tx: Executor,
+	table: T,
+	id: string,
+	expectedVersion: number | undefined,
+	what: string,
+	extraWhere?: SQL
+): Promise<T['$inferSelect']> {
+	const rows = (await tx
+		.select()
+		.from(table as PgTable)
+		.where(extraWhere ? and(eq(table.id, id), extraWhere) : eq(table.id, id))
+		.for('update')) as T['$inferSelect'][];
+	const current = rows[0];
+	if (!current) throw new NotFound(what);
+	const version = (current as { version: number }).version;
+	if (expectedVersion !== undefined && version !== expectedVersion) {
+		throw new Conflict(
+			`This ${what.toLowerCase()} was changed by someone else (you edited version ${expectedVersion}, it is now at ${version})`,
+			'VERSION_CONFLICT',
+			current
+		);
+	}
+	return current;
+}
