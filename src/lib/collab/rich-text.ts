@@ -1,0 +1,124 @@
+import * as Y from 'yjs';
+
+/**
+ * Renders a Tiptap/ProseMirror document stored in Yjs to HTML and to plain text, for search and
+ * for job postings. The HTML is built from an allow-list — known block nodes, known marks, and
+ * only http(s)/mailto link targets — and every text is escaped, so it is safe by construction
+ * whatever a client wrote into the document.
+ */
+
+const BLOCKS: Record<string, (attrs: Record<string, unknown>) => [string, string]> = {
+	paragraph: () => ['<p>', '</p>'],
+	heading: (a) => {
+		const level = Math.min(6, Math.max(1, Number(a.level) || 2));
+		return [`<h${level}>`, `</h${level}>`];
+	},
+	bulletList: () => ['<ul>', '</ul>'],
+	orderedList: (a) => {
+		const start = Number(a.start);
+		return [Number.isInteger(start) && start > 1 ? `<ol start="${start}">` : '<ol>', '</ol>'];
+	},
+	listItem: () => ['<li>', '</li>'],
+	blockquote: () => ['<blockquote>', '</blockquote>'],
+	codeBlock: () => ['<pre><code>', '</code></pre>']
+};
+
+const VOID_BLOCKS: Record<string, string> = { horizontalRule: '<hr>', hardBreak: '<br>' };
+
+const MARKS: Array<[string, string, string]> = [
+	['bold', '<strong>', '</strong>'],
+	['italic', '<em>', '</em>'],
+	['underline', '<u>', '</u>'],
+	['strike', '<s>', '</s>'],
+	['code', '<code>', '</code>']
+];
+
+/** Marks that hold text which is not (yet) part of the document (AI suggestions awaiting review). */
+const EXCLUDED_MARKS = new Set(['suggestion']);
+
+export function escapeHtml(value: string): string {
+	return value
+		.replace(/&/g, '&amp;')
+		.replace(/</g, '&lt;')
+		.replace(/>/g, '&gt;')
+		.replace(/"/g, '&quot;')
+		.replace(/'/g, '&#39;');
+}
+
+function safeHref(value: unknown): string | null {
+	if (typeof value !== 'string') return null;
+	try {
+		const url = new URL(value);
+		return ['http:', 'https:', 'mailto:'].includes(url.protocol) ? url.href : null;
+	} catch {
+		return null;
+	}
+}
+
+interface DeltaOp {
+	insert?: unknown;
+	attributes?: Record<string, unknown>;
+}
+
+function textHtml(text: Y.XmlText): string {
+	let out = '';
+	for (const op of text.toDelta() as DeltaOp[]) {
+		if (typeof op.insert !== 'string') continue;
+		const attrs = op.attributes ?? {};
+		if (Object.keys(attrs).some((k) => EXCLUDED_MARKS.has(k))) continue;
+		let html = escapeHtml(op.insert);
+		for (const [mark, open, close] of MARKS) if (attrs[mark]) html = open + html + close;
+		const link = attrs.link as { href?: unknown } | undefined;
+		const href = link ? safeHref(link.href) : null;
+		if (href) html = `<a href="${escapeHtml(href)}" rel="nofollow noopener noreferrer">${html}</a>`;
+		out += html;
+	}
+	return out;
+}
+
+function nodeHtml(node: unknown): string {
+	if (node instanceof Y.XmlText) return textHtml(node);
+	if (!(node instanceof Y.XmlElement)) return '';
+	const name = node.nodeName;
+	if (VOID_BLOCKS[name]) return VOID_BLOCKS[name];
+	const inner = node
+		.toArray()
+		.map((child) => nodeHtml(child))
+		.join('');
+	const block = BLOCKS[name];
+	if (!block) return inner; // unknown node: keep its text, drop the wrapper
+	const [open, close] = block(node.getAttributes());
+	return open + inner + close;
+}
+
+/** Sanitised HTML of a rich-text fragment. */
+export function fragmentToHtml(fragment: Y.XmlFragment): string {
+	return fragment
+		.toArray()
+		.map((node) => nodeHtml(node))
+		.join('');
+}
+
+function nodeText(node: unknown): string {
+	if (node instanceof Y.XmlText) {
+		return (node.toDelta() as DeltaOp[])
+			.filter((op) => !Object.keys(op.attributes ?? {}).some((k) => EXCLUDED_MARKS.has(k)))
+			.map((op) => (typeof op.insert === 'string' ? op.insert : ''))
+			.join('');
+	}
+	if (!(node instanceof Y.XmlElement)) return '';
+	if (node.nodeName === 'hardBreak') return '\n';
+	const children = node.toArray();
+	const isContainer = ['bulletList', 'orderedList', 'listItem', 'blockquote'].includes(node.nodeName);
+	return children.map((child) => nodeText(child)).join(isContainer ? '\n' : '');
+}
+
+/** Plain text of a rich-text fragment: one line per block. */
+export function fragmentToText(fragment: Y.XmlFragment): string {
+	return fragment
+		.toArray()
+		.map((node) => nodeText(node))
+		.join('\n')
+		.replace(/\n{3,}/g, '\n\n')
+		.trim();
+}

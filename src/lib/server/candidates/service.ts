@@ -1,0 +1,500 @@
+import { and, asc, count, desc, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { normalizeTags } from '../../domain/normalize';
+import { can, type Relation } from '../../permissions';
+import type { CreateCandidateInput, ListCandidatesQuery, UpdateCandidateInput } from '../../schemas/candidates';
+import { subjectOf, type Actor } from '../actor';
+import { recordActivity } from '../activity/service';
+import { auditSnapshot, recordAudit } from '../audit/audit';
+import type { Executor } from '../db/client';
+import { lockForUpdate } from '../db/locking';
+import { inTransaction } from '../db/transaction';
+import {
+	applications,
+	candidateDocuments,
+	candidateIdentities,
+	candidateNotes,
+	candidates,
+	requirements,
+	users,
+	type Candidate
+} from '../db/schema';
+import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors';
+import type { Page } from '../http/envelope';
+import type { Runtime } from '../runtime';
+import { findDuplicates, identitiesOf, writeIdentities, type DuplicateMatch } from './identities';
+import { mirrorToBoard } from '../pipeline/service';
+
+/** A candidate as the API shows it (no CV text: it is large and has its own endpoint). */
+export function publicCandidate(c: Candidate) {
+	const { searchVector: _s, cvText, ...rest } = c;
+	return { ...rest, hasCvText: cvText.length > 0 };
+}
+export type PublicCandidate = ReturnType<typeof publicCandidate>;
+
+function assertCan(actor: Actor, action: 'list' | 'read' | 'create' | 'update' | 'delete', relations: Relation[] = []) {
+	if (!can(subjectOf(actor), action, 'candidate', relations)) throw new Forbidden();
+}
+
+export type CreateVia = 'api' | 'import' | 'careers' | 'sourcing';
+
+export interface CreateOptions {
+	/** Create even when it matches an existing candidate (marked as a possible duplicate). */
+	allowDuplicate?: boolean;
+	via?: CreateVia;
+}
+
+/** The fields of a new candidate row from validated input. */
+function candidateValues(input: CreateCandidateInput, actorId: string | null) {
+	return {
+		name: input.name,
+		emails: [...new Set(input.emails ?? [])],
+		phone: input.phone ?? null,
+		location: input.location ?? null,
+		linkedinUrl: input.linkedin_url ?? null,
+		githubUrl: input.github_url ?? null,
+		portfolioUrl: input.portfolio_url ?? null,
+		currentTitle: input.current_title ?? null,
+		currentCompany: input.current_company ?? null,
+		source: input.source ?? 'manual',
+		referredById: input.referred_by_id ?? null,
+		referrerName: input.referrer_name ?? null,
+		tags: normalizeTags(input.tags ?? []),
+		consentGivenAt: input.consent_given_at ? new Date(input.consent_given_at) : null,
+		consentPurpose: input.consent_purpose ?? null,
+		consentUntil: input.consent_until ? new Date(input.consent_until) : null,
+		aiExcluded: input.ai_excluded ?? false,
+		createdBy: actorId
+	};
+}
+
+export class DuplicateCandidate extends Conflict {
+	constructor(readonly matches: DuplicateMatch[]) {
+		super(
+			`This candidate already exists (${matches[0].name}, matched on ${matches[0].matchedOn.join(', ')})`,
+			'DUPLICATE_CANDIDATE',
+			{ matches }
+		);
+	}
+}
+
+/**
+ * Creates a candidate in an open transaction. A match by normalised e-mail, phone (E.164) or
+ * LinkedIn URL → 409 with the match, unless `allowDuplicate`, which creates it marked as a
+ * possible duplicate of the first match.
+ */
+export async function insertCandidate(
+	tx: Executor,
+	rt: Runtime,
+	afterCommit: (cb: () => Promise<void> | void) => void,
+	actor: Actor,
+	input: CreateCandidateInput,
+	options: CreateOptions = {}
+): Promise<Candidate> {
+	const values = candidateValues(input, actor.userId);
+	const identities = identitiesOf(values, rt.config.DEFAULT_COUNTRY);
+	const matches = await findDuplicates(tx, identities);
+	if (matches.length > 0 && !options.allowDuplicate) throw new DuplicateCandidate(matches);
+	const [row] = await tx
+		.insert(candidates)
+		.values({ ...values, possibleDuplicateOfId: matches[0]?.id ?? null })
+		.returning();
+	await writeIdentities(tx, row.id, identities);
+	await recordAudit(tx, actor, {
+		action: 'candidate.created',
+		entityType: 'candidate',
+		entityId: row.id,
+		after: auditSnapshot(publicCandidate(row)),
+		metadata: { via: options.via ?? 'api', ...(matches.length ? { possible_duplicate_of: matches[0].id } : {}) }
+	});
+	await recordActivity(tx, rt, afterCommit, actor, {
+		type: 'candidate.added',
+		candidateId: row.id,
+		data: { name: row.name, source: row.source, via: options.via ?? 'api' }
+	});
+	return row;
+}
+
+/** Creates a candidate (recruiters, admins). */
+export async function createCandidate(
+	rt: Runtime,
+	actor: Actor,
+	input: CreateCandidateInput,
+	options: CreateOptions = {}
+) {
+	assertCan(actor, 'create');
+	const row = await inTransaction(rt.db, (tx, afterCommit) =>
+		insertCandidate(tx, rt, afterCommit, actor, input, options)
+	);
+	return publicCandidate(row);
+}
+
+/** Follows a merge tombstone to the surviving candidate. */
+async function loadCandidate(db: Executor, id: string): Promise<Candidate> {
+	const [row] = await db
+		.select()
+		.from(candidates)
+		.where(and(eq(candidates.id, id), isNull(candidates.deletedAt)));
+	if (!row) throw new NotFound('Candidate');
+	return row;
+}
+
+/** One candidate with their applications, documents and notes. */
+export async function getCandidate(rt: Runtime, actor: Actor, id: string) {
+	assertCan(actor, 'read');
+	const row = await loadCandidate(rt.db, id);
+	const apps = await rt.db
+		.select({
+			id: applications.id,
+			requirementId: applications.requirementId,
+			requirementTitle: requirements.title,
+			requirementNumber: requirements.number,
+			stage: applications.stage,
+			stageEnteredAt: applications.stageEnteredAt,
+			rejectionReason: applications.rejectionReason,
+			version: applications.version,
+			createdAt: applications.createdAt
+		})
+		.from(applications)
+		.innerJoin(requirements, eq(requirements.id, applications.requirementId))
+		.where(and(eq(applications.candidateId, id), isNull(applications.deletedAt)))
+		.orderBy(desc(applications.createdAt));
+	const documents = await rt.db
+		.select({
+			id: candidateDocuments.id,
+			kind: candidateDocuments.kind,
+			fileName: candidateDocuments.fileName,
+			mimeType: candidateDocuments.mimeType,
+			size: candidateDocuments.size,
+			extraction: candidateDocuments.extraction,
+			createdAt: candidateDocuments.createdAt
+		})
+		.from(candidateDocuments)
+		.where(and(eq(candidateDocuments.candidateId, id), isNull(candidateDocuments.deletedAt)))
+		.orderBy(desc(candidateDocuments.createdAt));
+	const notes = await rt.db
+		.select({
+			id: candidateNotes.id,
+			body: candidateNotes.body,
+			authorName: users.name,
+			createdAt: candidateNotes.createdAt
+		})
+		.from(candidateNotes)
+		.innerJoin(users, eq(users.id, candidateNotes.authorId))
+		.where(eq(candidateNotes.candidateId, id))
+		.orderBy(desc(candidateNotes.createdAt));
+	return { ...publicCandidate(row), applications: apps, documents, notes };
+}
+
+const EMAIL_LIKE = /^[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)+$/u;
+
+/**
+ * Full-text words → a prefix tsquery ('jane & kot:*'). An e-mail address stays one term: the
+ * 'simple' parser indexes it as one lexeme, so its parts alone would never match it.
+ */
+export function toPrefixQuery(q: string): string | null {
+	const terms: string[] = [];
+	for (const chunk of q.toLowerCase().split(/\s+/)) {
+		const trimmed = chunk.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+		if (EMAIL_LIKE.test(trimmed)) terms.push(`'${trimmed}'`);
+		else terms.push(...chunk.split(/[^\p{L}\p{N}]+/u).filter(Boolean));
+	}
+	const unique = [...new Set(terms)].slice(0, 8);
+	return unique.length ? unique.map((w) => `${w}:*`).join(' & ') : null;
+}
+
+/**
+ * Candidates by text (name, e-mail, title, company, tags and CV text, ranked), tag, source,
+ * requirement, stage and creation date; paginated.
+ */
+export async function listCandidates(
+	rt: Runtime,
+	actor: Actor,
+	q: ListCandidatesQuery
+): Promise<Page<PublicCandidate & { rank?: number }>> {
+	assertCan(actor, 'list');
+	const tsquery = q.q ? toPrefixQuery(q.q) : null;
+	if (q.q && !tsquery) return { items: [], total: 0, page: q.page, pageSize: q.page_size };
+	const where = candidateFilter(q, tsquery);
+	const [{ total }] = await rt.db.select({ total: count() }).from(candidates).where(where);
+	const rank = tsquery
+		? sql<number>`ts_rank(${candidates.searchVector}, to_tsquery('simple', ${tsquery}))`
+		: sql<number>`0`;
+	const rows = await rt.db
+		.select({ c: candidates, rank })
+		.from(candidates)
+		.where(where)
+		.orderBy(...(tsquery ? [desc(rank)] : []), desc(candidates.createdAt), asc(candidates.id))
+		.limit(q.page_size)
+		.offset((q.page - 1) * q.page_size);
+	return {
+		items: rows.map((r) => ({ ...publicCandidate(r.c), ...(tsquery ? { rank: Number(r.rank) } : {}) })),
+		total,
+		page: q.page,
+		pageSize: q.page_size
+	};
+}
+
+/** The WHERE of a candidate list (shared by the list and the CSV export). */
+export function candidateFilter(
+	q: Omit<ListCandidatesQuery, 'page' | 'page_size'>,
+	tsquery: string | null
+): SQL | undefined {
+	const conditions: SQL[] = [isNull(candidates.deletedAt)];
+	if (q.include_merged !== 'true') conditions.push(isNull(candidates.mergedIntoId));
+	if (q.source) conditions.push(eq(candidates.source, q.source));
+	for (const tag of q.tag ?? [])
+		conditions.push(sql`${candidates.tags} @> ${JSON.stringify([tag.toLowerCase()])}::jsonb`);
+	if (q.created_from) conditions.push(gte(candidates.createdAt, q.created_from));
+	if (q.created_to) conditions.push(lte(candidates.createdAt, q.created_to));
+	if (q.requirement_id || q.stage) {
+		const appConditions: SQL[] = [eq(applications.candidateId, candidates.id), isNull(applications.deletedAt)];
+		if (q.requirement_id) appConditions.push(eq(applications.requirementId, q.requirement_id));
+		if (q.stage) appConditions.push(eq(applications.stage, q.stage));
+		conditions.push(sql`exists (select 1 from ${applications} where ${and(...appConditions)})`);
+	}
+	if (tsquery) conditions.push(sql`${candidates.searchVector} @@ to_tsquery('simple', ${tsquery})`);
+	return and(...conditions);
+}
+
+/** Changes a candidate (version-checked); identifiers are recomputed for duplicate detection. */
+export async function updateCandidate(rt: Runtime, actor: Actor, id: string, input: UpdateCandidateInput) {
+	assertCan(actor, 'update');
+	const row = await inTransaction(rt.db, async (tx, afterCommit) => {
+		const before = await lockForUpdate(
+			tx,
+			candidates,
+			id,
+			input.version,
+			'Candidate',
+			and(isNull(candidates.deletedAt), isNull(candidates.mergedIntoId))
+		);
+		const changes: Partial<Candidate> = {};
+		const map: Array<[keyof UpdateCandidateInput, keyof Candidate]> = [
+			['name', 'name'],
+			['phone', 'phone'],
+			['location', 'location'],
+			['linkedin_url', 'linkedinUrl'],
+			['github_url', 'githubUrl'],
+			['portfolio_url', 'portfolioUrl'],
+			['current_title', 'currentTitle'],
+			['current_company', 'currentCompany'],
+			['source', 'source'],
+			['referred_by_id', 'referredById'],
+			['referrer_name', 'referrerName'],
+			['consent_purpose', 'consentPurpose'],
+			['ai_excluded', 'aiExcluded']
+		];
+		for (const [field, column] of map) {
+			if (input[field] !== undefined) (changes as Record<string, unknown>)[column] = input[field];
+		}
+		if (input.emails !== undefined) changes.emails = [...new Set(input.emails)];
+		if (input.tags !== undefined) changes.tags = normalizeTags(input.tags);
+		if (input.consent_given_at !== undefined)
+			changes.consentGivenAt = input.consent_given_at ? new Date(input.consent_given_at) : null;
+		if (input.consent_until !== undefined)
+			changes.consentUntil = input.consent_until ? new Date(input.consent_until) : null;
+		const [after] = await tx
+			.update(candidates)
+			.set({ ...changes, version: before.version + 1 })
+			.where(eq(candidates.id, id))
+			.returning();
+		if ('emails' in changes || 'phone' in changes || 'linkedinUrl' in changes) {
+			await writeIdentities(tx, id, identitiesOf(after, rt.config.DEFAULT_COUNTRY));
+		}
+		await recordAudit(tx, actor, {
+			action: 'candidate.updated',
+			entityType: 'candidate',
+			entityId: id,
+			before: auditSnapshot(publicCandidate(before)),
+			after: auditSnapshot(publicCandidate(after))
+		});
+		await recordActivity(tx, rt, afterCommit, actor, {
+			type: 'candidate.updated',
+			candidateId: id,
+			data: { fields: Object.keys(changes) }
+		});
+		return after;
+	});
+	return publicCandidate(row);
+}
+
+/** Soft-deletes a candidate (admins); their applications leave the boards. */
+export async function deleteCandidate(rt: Runtime, actor: Actor, id: string) {
+	assertCan(actor, 'delete');
+	await inTransaction(rt.db, async (tx, afterCommit) => {
+		const before = await lockForUpdate(tx, candidates, id, undefined, 'Candidate', isNull(candidates.deletedAt));
+		await tx
+			.update(candidates)
+			.set({ deletedAt: new Date(), version: before.version + 1 })
+			.where(eq(candidates.id, id));
+		const closed = await tx
+			.update(applications)
+			.set({ deletedAt: new Date() })
+			.where(and(eq(applications.candidateId, id), isNull(applications.deletedAt)))
+			.returning({ id: applications.id, requirementId: applications.requirementId });
+		for (const app of closed) mirrorToBoard(rt, afterCommit, app.requirementId, [app.id]);
+		await recordAudit(tx, actor, {
+			action: 'candidate.deleted',
+			entityType: 'candidate',
+			entityId: id,
+			before: auditSnapshot(publicCandidate(before))
+		});
+	});
+}
+
+/**
+ * Merges `duplicateId` into `survivorId`: applications, documents, notes and identifiers move
+ * to the survivor, which keeps every e-mail and tag and fills its empty fields from the
+ * duplicate. When both applied to the same requirement, the application further in the
+ * pipeline stays and the other is closed (kept, soft-deleted, noted in the audit row). The
+ * duplicate stays as a tombstone pointing to the survivor. Audited on both.
+ */
+export async function mergeCandidates(rt: Runtime, actor: Actor, survivorId: string, duplicateId: string) {
+	assertCan(actor, 'update');
+	if (survivorId === duplicateId)
+		throw new ValidationFailed([{ field: 'duplicate_id', message: 'A candidate cannot be merged into itself' }]);
+	const row = await inTransaction(rt.db, async (tx, afterCommit) => {
+		// Lock in id order so two opposite merges cannot deadlock.
+		const locked = await tx
+			.select()
+			.from(candidates)
+			.where(and(inArray(candidates.id, [survivorId, duplicateId]), isNull(candidates.deletedAt)))
+			.orderBy(asc(candidates.id))
+			.for('update');
+		const survivor = locked.find((c) => c.id === survivorId);
+		const duplicate = locked.find((c) => c.id === duplicateId);
+		if (!survivor) throw new NotFound('Candidate');
+		if (!duplicate) throw new NotFound('Duplicate candidate');
+		if (survivor.mergedIntoId || duplicate.mergedIntoId)
+			throw new Conflict('One of these candidates was already merged', 'ALREADY_MERGED');
+
+		const survivorApps = await tx
+			.select()
+			.from(applications)
+			.where(and(eq(applications.candidateId, survivorId), isNull(applications.deletedAt)));
+		const duplicateApps = await tx
+			.select()
+			.from(applications)
+			.where(and(eq(applications.candidateId, duplicateId), isNull(applications.deletedAt)));
+		const closed: string[] = [];
+		for (const app of duplicateApps) {
+			const clash = survivorApps.find((a) => a.requirementId === app.requirementId);
+			if (!clash) {
+				await tx
+					.update(applications)
+					.set({ candidateId: survivorId, version: app.version + 1 })
+					.where(eq(applications.id, app.id));
+				continue;
+			}
+			// Keep the one that moved further (the later stage change); close the other.
+			const keepDuplicate = app.stageEnteredAt > clash.stageEnteredAt;
+			const drop = keepDuplicate ? clash : app;
+			if (keepDuplicate) {
+				await tx.update(applications).set({ deletedAt: new Date() }).where(eq(applications.id, clash.id));
+				await tx
+					.update(applications)
+					.set({ candidateId: survivorId, version: app.version + 1 })
+					.where(eq(applications.id, app.id));
+			} else {
+				await tx.update(applications).set({ deletedAt: new Date() }).where(eq(applications.id, app.id));
+			}
+			closed.push(drop.id);
+			mirrorToBoard(rt, afterCommit, drop.requirementId, [drop.id]);
+		}
+		await tx
+			.update(candidateDocuments)
+			.set({ candidateId: survivorId })
+			.where(eq(candidateDocuments.candidateId, duplicateId));
+		await tx.update(candidateNotes).set({ candidateId: survivorId }).where(eq(candidateNotes.candidateId, duplicateId));
+		await tx.delete(candidateIdentities).where(eq(candidateIdentities.candidateId, duplicateId));
+
+		const fill = <K extends keyof Candidate>(key: K) => survivor[key] ?? duplicate[key];
+		const [after] = await tx
+			.update(candidates)
+			.set({
+				emails: [...new Set([...survivor.emails, ...duplicate.emails])],
+				tags: normalizeTags([...survivor.tags, ...duplicate.tags]),
+				phone: fill('phone'),
+				location: fill('location'),
+				linkedinUrl: fill('linkedinUrl'),
+				githubUrl: fill('githubUrl'),
+				portfolioUrl: fill('portfolioUrl'),
+				currentTitle: fill('currentTitle'),
+				currentCompany: fill('currentCompany'),
+				referrerName: fill('referrerName'),
+				referredById: fill('referredById'),
+				consentGivenAt: fill('consentGivenAt'),
+				consentPurpose: fill('consentPurpose'),
+				consentUntil: fill('consentUntil'),
+				aiExcluded: survivor.aiExcluded || duplicate.aiExcluded,
+				cvText: survivor.cvText || duplicate.cvText,
+				possibleDuplicateOfId: null,
+				version: survivor.version + 1
+			})
+			.where(eq(candidates.id, survivorId))
+			.returning();
+		await writeIdentities(tx, survivorId, identitiesOf(after, rt.config.DEFAULT_COUNTRY));
+		await tx
+			.update(candidates)
+			.set({ mergedIntoId: survivorId, version: duplicate.version + 1 })
+			.where(eq(candidates.id, duplicateId));
+		await tx
+			.update(candidates)
+			.set({ possibleDuplicateOfId: survivorId })
+			.where(eq(candidates.possibleDuplicateOfId, duplicateId));
+		const metadata = {
+			survivor_id: survivorId,
+			duplicate_id: duplicateId,
+			moved_applications: duplicateApps.length - closed.length,
+			closed_applications: closed
+		};
+		await recordAudit(tx, actor, {
+			action: 'candidate.merged',
+			entityType: 'candidate',
+			entityId: survivorId,
+			before: auditSnapshot(publicCandidate(survivor)),
+			after: auditSnapshot(publicCandidate(after)),
+			metadata
+		});
+		await recordAudit(tx, actor, {
+			action: 'candidate.merged_into',
+			entityType: 'candidate',
+			entityId: duplicateId,
+			before: auditSnapshot(publicCandidate(duplicate)),
+			metadata
+		});
+		await recordActivity(tx, rt, afterCommit, actor, {
+			type: 'candidate.merged',
+			candidateId: survivorId,
+			data: { duplicate_name: duplicate.name }
+		});
+		return {
+			after,
+			touchedRequirements: [...new Set([...duplicateApps, ...survivorApps].map((a) => a.requirementId))]
+		};
+	});
+	return { candidate: publicCandidate(row.after), touchedRequirements: row.touchedRequirements };
+}
+
+/** Adds a note to a candidate. */
+export async function addCandidateNote(rt: Runtime, actor: Actor, candidateId: string, body: string) {
+	assertCan(actor, 'update');
+	const authorId = actor.userId;
+	if (!authorId) throw new Forbidden();
+	return inTransaction(rt.db, async (tx, afterCommit) => {
+		await loadCandidate(tx, candidateId);
+		const [note] = await tx.insert(candidateNotes).values({ candidateId, authorId, body }).returning();
+		await recordAudit(tx, actor, {
+			action: 'candidate.note_added',
+			entityType: 'candidate',
+			entityId: candidateId,
+			metadata: { note_id: note.id }
+		});
+		await recordActivity(tx, rt, afterCommit, actor, {
+			type: 'note.added',
+			candidateId,
+			data: { excerpt: body.slice(0, 140) }
+		});
+		return note;
+	});
+}

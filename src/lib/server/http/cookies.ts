@@ -1,0 +1,21 @@
+import type { Cookies } from '@sveltejs/kit';
+import { SESSION_COOKIE } from '../auth/session';
+
+/** Sets the session cookie: httpOnly, SameSite=Lax, Secure when the origin is https. */
+export function setSessionCookie(cookies: Cookies, token: string, expiresAt: Date, secure: boolean) {
+	cookies.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure, path: '/', expires: expiresAt });
+}
+
+export function clearSessionCookie(cookies: Cookies, secure: boolean) {
+	cookies.delete(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+}
+
+/** The session token from `Authorization: Bearer …` (API clients) or the cookie (browsers). */
+export function readSessionToken(request: Request, cookies: Cookies): string | null {
+	const header = request.headers.get('authorization');
+	if (header) {
+		const match = /^Bearer\s+(\S+)$/i.exec(header);
+		return match ? match[1] : null;
+	}
+	return cookies.get(SESSION_COOKIE) ?? null;
+}
