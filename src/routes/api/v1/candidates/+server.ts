@@ -1,0 +1,22 @@
+import { createCandidateInput, duplicateQuery, listCandidatesQuery } from '$lib/schemas/candidates';
+import { createCandidate, listCandidates } from '$lib/server/candidates/service';
+import { created, paginated } from '$lib/server/http/envelope';
+import { endpoint, requireUser } from '$lib/server/http/endpoint';
+import { readJson, readQuery } from '$lib/server/http/input';
+
+/** Candidates by text (incl. CV text), tag, source, requirement, stage, creation date. */
+export const GET = endpoint(async (event, { rt, actor }) => {
+	requireUser(event);
+	return paginated(await listCandidates(rt, actor, readQuery(event.url, listCandidatesQuery)));
+});
+
+/** Creates a candidate; a duplicate → 409 with the match unless `?allow_duplicate=true`. */
+export const POST = endpoint(async (event, { rt, actor }) => {
+	requireUser(event);
+	const { allow_duplicate } = readQuery(event.url, duplicateQuery);
+	const input = await readJson(event, createCandidateInput);
+	return created(
+		await createCandidate(rt, actor, input, { allowDuplicate: allow_duplicate === 'true' }),
+		'Candidate created'
+	);
+});

@@ -1,0 +1,15 @@
+import { mergeInput } from '$lib/schemas/candidates';
+import { mergeCandidates } from '$lib/server/candidates/service';
+import { ok } from '$lib/server/http/envelope';
+import { endpoint, requireUser } from '$lib/server/http/endpoint';
+import { readJson } from '$lib/server/http/input';
+import { idParam } from '$lib/server/http/params';
+
+/** Merges `duplicate_id` into this candidate (it stays as a tombstone pointing here). */
+export const POST = endpoint(async (event, { rt, actor }) => {
+	requireUser(event);
+	const id = idParam(event.params.id, 'Candidate');
+	const { duplicate_id } = await readJson(event, mergeInput);
+	const result = await mergeCandidates(rt, actor, id, duplicate_id);
+	return ok(result.candidate, { message: 'Candidates merged' });
+});

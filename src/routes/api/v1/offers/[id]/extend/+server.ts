@@ -1,0 +1,9 @@
+import { ok } from '$lib/server/http/envelope';
+import { endpoint, requireUser } from '$lib/server/http/endpoint';
+import { idParam } from '$lib/server/http/params';
+import { extendOffer } from '$lib/server/offers/service';
+
+export const POST = endpoint(async (event, { rt, actor }) => {
+	requireUser(event);
+	return ok(await extendOffer(rt, actor, idParam(event.params.id, 'Offer')));
+});

@@ -1,0 +1,19 @@
+import { can } from '$lib/permissions';
+import { Forbidden } from '$lib/server/errors';
+import { ok } from '$lib/server/http/envelope';
+import { endpoint, requireUser } from '$lib/server/http/endpoint';
+import { idParam } from '$lib/server/http/params';
+import { boardOf } from '$lib/server/pipeline/service';
+
+/** The board: its columns (stages) and cards, as stored in Postgres. */
+export const GET = endpoint(async (event, { rt }) => {
+	const user = requireUser(event);
+	if (!can(user, 'read', 'pipeline')) throw new Forbidden();
+	const board = await boardOf(rt.db, idParam(event.params.id, 'Requirement'));
+	return ok({
+		requirement_id: board.requirement.id,
+		version: board.requirement.version,
+		columns: board.columns,
+		cards: board.cards
+	});
+});
