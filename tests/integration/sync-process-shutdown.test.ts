@@ -1,0 +1,60 @@
+import { eq } from 'drizzle-orm';
+import * as Y from 'yjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { documentNames } from '../../src/lib/collab/names';
+import { notesText } from '../../src/lib/collab/notes';
+import { documents } from '../../src/lib/server/db/schema';
+import { startProcess, type RunningProcess } from '../helpers/app';
+import {
+	collabUrl,
+	createUserWithSession,
+	editThenSigterm,
+	openDocument,
+	SIGNALLED_WITHIN_MS,
+	type OpenedTestDocument
+} from '../helpers/collab';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../helpers/env';
+
+describe.skipIf(!TEST_DATABASE_URL || !TEST_REDIS_URL)('sync-server process (Postgres + Redis): shutdown', () => {
+	const running: RunningProcess[] = [];
+	const clients: OpenedTestDocument[] = [];
+	let database: TestDatabase | undefined;
+
+	afterAll(async () => {
+		for (const client of clients) client.destroy();
+		for (const proc of running) await proc.kill();
+		await database?.close();
+	});
+
+	it('an edit made just before SIGTERM is stored before the process exits', async () => {
+		database = await createTestDatabase('postgres');
+		const env = { DATABASE_URL: database.url ?? '', REDIS_URL: TEST_REDIS_URL };
+		const { user, token } = await createUserWithSession(database.handle.db);
+		const name = documentNames.notes(user.id);
+		const sync = await startProcess({ role: 'sync', env });
+		running.push(sync);
+
+		const client = openDocument({ url: collabUrl(sync), name, token });
+		clients.push(client);
+		const { signalledAfterMs, code } = await editThenSigterm(sync, client, 'typed just before SIGTERM');
+		expect(signalledAfterMs).toBeLessThan(SIGNALLED_WITHIN_MS);
+		expect(code, sync.logs.slice(-15).join('\n')).toBe(0);
+		client.destroy();
+
+		const [row] = await database.handle.db.select().from(documents).where(eq(documents.name, name));
+		expect(row).toBeDefined();
+		const stored = new Y.Doc();
+		Y.applyUpdate(stored, row.state);
+		expect(notesText(stored)).toBe('typed just before SIGTERM');
+
+		const again = await startProcess({ role: 'sync', env });
+		running.push(again);
+		const reader = openDocument({ url: collabUrl(again), name, token });
+		clients.push(reader);
+		await reader.synced;
+		expect(notesText(reader.doc)).toBe('typed just before SIGTERM');
+		reader.destroy();
+		expect(await again.stop()).toBe(0);
+	});
+});
