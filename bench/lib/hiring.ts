@@ -1,0 +1,72 @@
+/** Hiring data for the issue-3 benchmarks, made through the public API as a client would. */
+import { BENCH_PASSWORD, login, type Account } from './fixtures';
+
+export async function call(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<any> {
+	const res = await fetch(`${baseUrl}/api/v1${path}`, {
+		method,
+		headers: {
+			authorization: `Bearer ${token}`,
+			...(body === undefined ? {} : { 'content-type': 'application/json' })
+		},
+		body: body === undefined ? undefined : JSON.stringify(body)
+	});
+	const json = (await res.json().catch(() => null)) as any;
+	if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+	return json.data;
+}
+
+/** A user with a role, signed in; e-mails of every kind switched off when `quiet`. */
+export async function createAccount(
+	baseUrl: string,
+	admin: Account,
+	role: string,
+	name: string,
+	options: { quiet?: boolean } = {}
+): Promise<Account & { name: string }> {
+	const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}@bench.example`;
+	await call(baseUrl, admin.token, 'POST', '/users', { email, name, password: BENCH_PASSWORD, role });
+	const account = await login(baseUrl, email);
+	if (options.quiet) {
+		await call(baseUrl, account.token, 'PATCH', `/users/${account.id}`, {
+			email_preferences: {
+				approval_needed: false,
+				approval_reminder: false,
+				requirement_approved: false,
+				requirement_rejected: false,
+				info_requested: false,
+				requirement_opened: false
+			}
+		});
+	}
+	return { ...account, name };
+}
+
+/** Runs `task(i)` for i in [0, count) with at most `concurrency` at a time. */
+export async function inParallel(
+	count: number,
+	concurrency: number,
+	task: (i: number) => Promise<void>
+): Promise<void> {
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: Math.min(concurrency, count) }, async () => {
+			while (next < count) await task(next++);
+		})
+	);
+}
+
+/** The id of the pending approval of a requirement held by `approverId` (from its chain). */
+export async function pendingApprovalOf(
+	baseUrl: string,
+	token: string,
+	requirementId: string,
+	approverId: string
+): Promise<string> {
+	const chain = await call(baseUrl, token, 'GET', `/requirements/${requirementId}/approvals`);
+	for (const round of chain.rounds) {
+		for (const step of round.steps) {
+			for (const a of step.approvals) if (a.status === 'pending' && a.approver_id === approverId) return a.id;
+		}
+	}
+	throw new Error(`no pending approval of ${requirementId} for ${approverId}`);
+}
