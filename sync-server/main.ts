@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { bootProcess } from '$lib/server/boot';
 import { ConfigError } from '$lib/server/config';
-import { checkReadiness, renderMetrics, syncHeartbeatKey } from '$lib/server/observability/health';
+import { checkReadiness, metricsAllowed, renderMetrics, syncHeartbeatKey } from '$lib/server/observability/health';
 import { closeHttpServer, onShutdown, routeUpgrades } from '../server/http';
 import type { CollabServer } from './server';
 
@@ -35,6 +35,10 @@ const server = createServer((req, res) => {
 			res.writeHead(readiness.ok ? 200 : 503, { 'content-type': 'application/json' });
 			res.end(JSON.stringify(readiness));
 		} else if (path === '/metrics') {
+			if (!metricsAllowed(runtime, req.headers.authorization ?? null)) {
+				res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('unauthorized\n');
+				return;
+			}
 			res.writeHead(200, { 'content-type': runtime.metrics.registry.contentType });
 			res.end(await renderMetrics(runtime));
 		} else {

@@ -57,4 +57,25 @@ describe.skipIf(!TEST_DATABASE_URL || !TEST_REDIS_URL)('sync-server process (Pos
 		reader.destroy();
 		expect(await again.stop()).toBe(0);
 	});
+
+	it('serves /metrics only with the METRICS_TOKEN bearer token when one is set', async () => {
+		database ??= await createTestDatabase('postgres');
+		const METRICS_TOKEN = 'sync-scrape-0123456789abcdef';
+		const sync = await startProcess({
+			role: 'sync',
+			env: { DATABASE_URL: database.url ?? '', REDIS_URL: TEST_REDIS_URL, METRICS_TOKEN }
+		});
+		running.push(sync);
+		const anonymous = await fetch(`${sync.url}/metrics`);
+		expect(anonymous.status).toBe(401);
+		expect(await anonymous.text()).not.toContain('# HELP');
+		const wrong = await fetch(`${sync.url}/metrics`, { headers: { authorization: 'Bearer not-the-token-at-all' } });
+		expect(wrong.status).toBe(401);
+		const allowed = await fetch(`${sync.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+		expect(allowed.status).toBe(200);
+		expect(await allowed.text()).toContain('# HELP');
+		// Health stays open for the orchestrator.
+		expect((await fetch(`${sync.url}/health/live`)).status).toBe(200);
+		expect(await sync.stop()).toBe(0);
+	});
 });
