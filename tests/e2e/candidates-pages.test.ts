@@ -225,6 +225,11 @@ describe('the candidate pages', () => {
 		await expect(page.getByTestId('export-csv').getAttribute('href')).resolves.toBe(
 			'/api/v1/candidates/export?q=quuxotronics'
 		);
+		// The export holds what the filters found, and nobody else.
+		const exported = await page.evaluate(async () => (await fetch('/api/v1/candidates/export?q=quuxotronics')).text());
+		const lines = exported.trim().split(/\r?\n/);
+		expect(lines).toHaveLength(2);
+		expect(lines[1]).toContain('Margaret Hamilton');
 		await screenshots(page, 'list-search');
 		expect(browser.problems).toEqual([]);
 	});
@@ -233,6 +238,8 @@ describe('the candidate pages', () => {
 		const { page } = browser;
 		const existing = await recruiter.post('/candidates', { name: 'Dorothy Vaughan', emails: ['dorothy@example.com'] });
 		expect(existing.status).toBe(201);
+		// Six named rows, then 200 more so the job reports progress in several steps.
+		const bulk = Array.from({ length: 200 }, (_, i) => `Bulk Person ${i},bulk${i}@example.com,,Tester,,`);
 		const csv = [
 			'Full Name,E-mail,Phone,Job Title,Skills,Notes',
 			'Ada Lovelace,ada@example.com,,Analyst,maths;poetry,first',
@@ -240,7 +247,8 @@ describe('the candidate pages', () => {
 			',noname@example.com,,Nobody,,third',
 			'Dorothy V.,dorothy@example.com,,Supervisor,,fourth',
 			'Mary Jackson,mary@example.com,,Engineer,aero,fifth',
-			'Annie Easley,annie@example.com,,Programmer,,sixth'
+			'Annie Easley,annie@example.com,,Programmer,,sixth',
+			...bulk
 		].join('\n');
 		await page.goto('/candidates/import');
 		await page.getByRole('heading', { name: 'Import candidates', level: 1 }).waitFor();
@@ -250,7 +258,7 @@ describe('the candidate pages', () => {
 			.setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
 
 		const mapping = page.getByTestId('column-mapping');
-		await mapping.getByText('6 columns, 6 rows').waitFor();
+		await mapping.getByText('6 columns, 206 rows').waitFor();
 		// Guessed from the header names, editable.
 		await expect(page.getByLabel('Full Name').inputValue()).resolves.toBe('name');
 		await expect(page.getByLabel('E-mail').inputValue()).resolves.toBe('email');
@@ -262,8 +270,11 @@ describe('the candidate pages', () => {
 
 		const report = page.getByTestId('import-report');
 		await report.waitFor({ timeout: 60_000 });
-		await expect(page.getByTestId('import-imported').innerText()).resolves.toContain('3');
-		await expect(page.getByTestId('import-total').innerText()).resolves.toContain('6');
+		await expect(page.getByTestId('import-imported').innerText()).resolves.toContain('203');
+		await expect(page.getByTestId('import-total').innerText()).resolves.toContain('206');
+		// The progress reached the page live (the event stream), not only by polling the job.
+		const live = Number(await page.getByTestId('import-wizard').getAttribute('data-live-updates'));
+		expect(live).toBeGreaterThan(0);
 		const failed = page.getByTestId('import-failed-row');
 		await expect(failed.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-line')))).resolves.toEqual([
 			'3',
@@ -280,13 +291,11 @@ describe('the candidate pages', () => {
 		);
 		await screenshots(page, 'import-report');
 
-		const imported = await recruiter.get('/candidates?source=import&page_size=50');
-		expect(imported.body.data.items.map((c: { name: string }) => c.name).sort()).toEqual([
-			'Ada Lovelace',
-			'Annie Easley',
-			'Mary Jackson'
-		]);
-		const ada = imported.body.data.items.find((c: { name: string }) => c.name === 'Ada Lovelace');
+		const imported = await recruiter.get('/candidates?source=import');
+		expect(imported.body.data.pagination.total_items).toBe(203);
+		const named = await recruiter.get('/candidates?source=import&tag=maths');
+		expect(named.body.data.items.map((c: { name: string }) => c.name)).toEqual(['Ada Lovelace']);
+		const ada = named.body.data.items[0];
 		expect(ada).toMatchObject({ current_title: 'Analyst', tags: ['maths', 'poetry'] });
 		expect(browser.problems).toEqual([]);
 	});
@@ -311,6 +320,17 @@ describe('the candidate pages', () => {
 		await feed.getByTestId('activity-item').first().getByText('Invented frequency hopping').waitFor();
 		await expect(page.evaluate(() => (window as unknown as { marker?: string }).marker)).resolves.toBe('same page');
 		await screenshots(page, 'dashboard');
+
+		// On her profile the panel shows her activity only, live as well.
+		await page.goto(`/candidates/${created.body.data.id}`);
+		const panel = page.getByTestId('activity-feed');
+		await panel.locator('[data-testid="activity-live"][data-state="open"]').waitFor();
+		await panel.getByText('Invented frequency hopping').waitFor();
+		await recruiter.post('/candidates', { name: 'Someone Else', emails: ['else@example.com'] });
+		await recruiter.post(`/candidates/${created.body.data.id}/notes`, { body: 'Also an actress' });
+		await panel.getByTestId('activity-item').first().getByText('Also an actress').waitFor();
+		expect(await panel.getByText('Someone Else').count()).toBe(0);
+		expect(await panel.getByTestId('activity-item').count()).toBe(3);
 		expect(browser.problems).toEqual([]);
 	});
 });
