@@ -1,4 +1,14 @@
-const camelToSnake = (key: string) => key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+// Keys come from a small, fixed set of column and field names: convert each once. Bounded so
+// that keys of unusual data cannot grow it without limit.
+const snakeKeys = new Map<string, string>();
+function camelToSnake(key: string): string {
+	let snake = snakeKeys.get(key);
+	if (snake === undefined) {
+		snake = key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+		if (snakeKeys.size < 10_000) snakeKeys.set(key, snake);
+	}
+	return snake;
+}
 
 const OPAQUE = Symbol('hiring-hare.opaque');
 
