@@ -280,8 +280,10 @@ describe('the candidate pages', () => {
 			'3',
 			'4'
 		]);
-		await expect(failed.nth(0).innerText()).resolves.toContain('Enter a valid e-mail address');
-		await expect(failed.nth(1).innerText()).resolves.toContain('Name is required');
+		await expect(failed.nth(0).innerText()).resolves.toContain('E-mail: Enter a valid e-mail address');
+		const noName = await failed.nth(1).innerText();
+		expect(noName).toContain('Name is required');
+		expect(noName.toLowerCase()).not.toContain('name: name');
 		const duplicates = page.getByTestId('import-duplicate-row');
 		await expect(duplicates.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-line')))).resolves.toEqual([
 			'5'
