@@ -125,6 +125,16 @@ describe('the candidate pages', () => {
 		await page.getByRole('alertdialog').getByRole('button', { name: 'Merge' }).click();
 		await page.waitForURL(`**/candidates/${firstId}`);
 		await page.getByRole('heading', { name: 'Grace Hopper', level: 1 }).waitFor();
+
+		// A tag leads to the list filtered by it.
+		await page.getByTestId('candidate-tags').getByRole('link', { name: 'cobol' }).click();
+		await page.waitForURL(/\/candidates\?tag=cobol$/);
+		await expect(page.getByLabel('Tag', { exact: true }).inputValue()).resolves.toBe('cobol');
+		await expect(
+			page
+				.getByTestId('candidate-row')
+				.evaluateAll((rows) => rows.map((r) => r.querySelector('a')?.textContent?.trim()))
+		).resolves.toEqual(['Grace Hopper']);
 		await page.goto(duplicateUrl);
 		await page.getByTestId('merged-banner').getByRole('link', { name: 'Grace Hopper' }).waitFor();
 		await expect(page.getByRole('button', { name: 'Edit details' }).count()).resolves.toBe(0);
