@@ -31,7 +31,9 @@ const config = {
 				'base-uri': ['self'],
 				'form-action': ['self'],
 				'frame-ancestors': ['none'],
-				'worker-src': ['self']
+				'worker-src': ['self'],
+				// The web app manifest (installable app) and the service worker (offline shell).
+				'manifest-src': ['self']
 			}
 		},
 		serviceWorker: { register: false },

@@ -1,6 +1,9 @@
 import { HocuspocusProvider } from '@hocuspocus/provider';
 import * as Y from 'yjs';
 import type { ServerNotice } from './limits';
+import { keepLocally } from '../offline/documents';
+import { reconnectWhenOnline } from '../offline/reconnect';
+import { signedInUserId } from '../offline/session';
 
 /** The WebSocket URL of the sync server: same origin, path /collab. */
 export function collabUrl(location: Location = window.location): string {
@@ -14,6 +17,14 @@ export interface OpenedDocument {
 	destroy(): void;
 }
 
+export interface OpenDocumentOptions {
+	/**
+	 * Keep the document in IndexedDB for this user (offline copy, `hh:<userId>:<name>`).
+	 * Defaults to the signed-in user; null keeps nothing.
+	 */
+	offlineUserId?: string | null;
+}
+
 /**
  * Opens a live document in the browser. Authentication rides on the session cookie of the
  * WebSocket upgrade (the token is httpOnly, so the page never holds it).
@@ -24,7 +35,8 @@ export function openDocument(
 		onNotice?: (notice: ServerNotice) => void;
 		onStatus?: (status: string) => void;
 		onSynced?: () => void;
-	} = {}
+	} = {},
+	options: OpenDocumentOptions = {}
 ): OpenedDocument {
 	const doc = new Y.Doc();
 	const provider = new HocuspocusProvider({
@@ -43,10 +55,16 @@ export function openDocument(
 			}
 		}
 	});
+	// The offline copy: loads what this browser stored (also with no network), stores every change.
+	const userId = options.offlineUserId === undefined ? signedInUserId() : options.offlineUserId;
+	const local = userId ? keepLocally(userId, name, doc, provider) : null;
+	const stopReconnecting = reconnectWhenOnline(provider);
 	return {
 		doc,
 		provider,
 		destroy() {
+			stopReconnecting();
+			local?.release();
 			provider.destroy();
 			doc.destroy();
 		}

@@ -1,0 +1,37 @@
+import { closeLocalCopies, forgetUnsynced, userStoragePrefix } from './documents';
+import { PAGES_CACHE_PREFIX } from './sw-rules';
+
+/** Deletes one IndexedDB database; resolves also when another tab still holds it open. */
+function deleteDatabase(name: string): Promise<void> {
+	return new Promise((resolve) => {
+		const request = indexedDB.deleteDatabase(name);
+		request.onsuccess = () => resolve();
+		request.onerror = () => resolve();
+		// Another tab has it open: the deletion goes ahead as soon as that tab lets go.
+		request.onblocked = () => resolve();
+	});
+}
+
+/**
+ * Removes what this browser keeps of `userId` (shared laptops, issue 6 part 6): the live
+ * documents in IndexedDB (`hh:<userId>:…`, and the record cache that will share the prefix), the
+ * marks of unsynced changes, and the service worker's cached pages.
+ */
+export async function clearUserData(userId: string): Promise<void> {
+	const prefix = userStoragePrefix(userId);
+	await closeLocalCopies(userId);
+	if (typeof indexedDB !== 'undefined' && 'databases' in indexedDB) {
+		const databases = await indexedDB.databases();
+		await Promise.all(
+			databases
+				.map((db) => db.name)
+				.filter((name): name is string => !!name && name.startsWith(prefix))
+				.map(deleteDatabase)
+		);
+	}
+	forgetUnsynced(userId);
+	if (typeof caches !== 'undefined') {
+		const names = await caches.keys();
+		await Promise.all(names.filter((name) => name.startsWith(PAGES_CACHE_PREFIX)).map((name) => caches.delete(name)));
+	}
+}

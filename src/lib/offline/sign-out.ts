@@ -1,0 +1,28 @@
+import { clearUserData } from './clear';
+import { unsyncedDocuments } from './documents';
+
+const WARNING =
+	'Some of your changes have not reached the server yet (you were offline). ' +
+	'Signing out now deletes them from this device and they will be lost.\n\nSign out anyway?';
+
+/**
+ * The sign-out form's submit handler: warns when changes are still waiting to sync, then removes
+ * the user's data from this browser (live documents, cached pages) and posts the form.
+ */
+export function signOutHandler(userId: string) {
+	let clearing = false;
+	return async (event: SubmitEvent) => {
+		const form = event.currentTarget;
+		if (!(form instanceof HTMLFormElement)) return;
+		event.preventDefault();
+		if (clearing) return;
+		if (unsyncedDocuments(userId).length > 0 && !confirm(WARNING)) return;
+		clearing = true;
+		try {
+			await clearUserData(userId);
+		} finally {
+			// form.submit() posts without firing this handler again.
+			form.submit();
+		}
+	};
+}
