@@ -4,6 +4,7 @@ import {
 	INTEGRATION_FIELDS,
 	INTEGRATION_KEYS,
 	INTEGRATION_LABELS,
+	integrationKeyParam,
 	type IntegrationInput,
 	type IntegrationKey
 } from '../../schemas/settings';
@@ -11,7 +12,7 @@ import { subjectOf, type Actor } from '../actor';
 import { recordAudit } from '../audit/audit';
 import type { Executor } from '../db/client';
 import { integrationSettings, users } from '../db/schema';
-import { Forbidden } from '../errors';
+import { Forbidden, NotFound } from '../errors';
 import type { Runtime } from '../runtime';
 import { decryptSecret, encryptSecret, secretFingerprint, SecretUnreadable } from './crypto';
 
@@ -26,6 +27,13 @@ export interface StoredIntegration {
 }
 
 const EMPTY: StoredIntegration = { values: {}, secrets: {}, unreadable: false, updatedAt: null, updatedBy: null };
+
+/** An integration named in a route's path, or a 404. */
+export function integrationKeyOf(value: string | undefined): IntegrationKey {
+	const parsed = integrationKeyParam.safeParse(value);
+	if (!parsed.success) throw new NotFound('Integration');
+	return parsed.data;
+}
 
 function assertAdmin(actor: Actor, action: 'read' | 'manage') {
 	if (!can(subjectOf(actor), action, 'settings')) throw new Forbidden('Only admins manage integrations');
