@@ -17,7 +17,13 @@ export const load: PageServerLoad = async ({ params, setHeaders }) => {
 	setHeaders({ 'cache-control': 'private, no-store', 'referrer-policy': 'no-referrer' });
 	const rt = getRuntime();
 	const found = await offerForLink(rt, params.token);
-	if (!found.ok) return { valid: false as const, reason: REASONS[found.reason], orgName: rt.config.ORG_NAME };
+	if (!found.ok)
+		return {
+			valid: false as const,
+			reason: REASONS[found.reason],
+			expired: found.reason === 'expired',
+			orgName: rt.config.ORG_NAME
+		};
 	const o = found.offer;
 	return {
 		valid: true as const,
