@@ -31,6 +31,17 @@ async function screenshots(page: Page, name: string) {
 	await page.screenshot({ path: `/tmp/cand-${name}-375.png`, fullPage: true });
 	const extent = await horizontalExtent(page);
 	expect(extent.scrollWidth, `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(extent.innerWidth);
+	// Nor does a field stick out of the card it sits in.
+	const outside = await page.evaluate(() =>
+		[...document.querySelectorAll('main input, main select, main textarea, main button')]
+			.filter((element) => {
+				const card = element.parentElement?.closest('.rounded-xl');
+				if (!card || element.getClientRects().length === 0) return false;
+				return element.getBoundingClientRect().right > card.getBoundingClientRect().right + 0.5;
+			})
+			.map((element) => element.id || element.getAttribute('name') || element.textContent?.trim() || element.tagName)
+	);
+	expect(outside, `${name}: fields outside their card at 375 px`).toEqual([]);
 	await page.setViewportSize(DESKTOP);
 }
 
