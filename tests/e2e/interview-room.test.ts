@@ -108,6 +108,8 @@ describe('the interview room, the scheduling page and the debrief', () => {
 	let ivanPage: Page;
 	let boPage: Page;
 	let cyPage: Page;
+	let adminPage: Page;
+	let scheduledId: string;
 
 	beforeAll(async () => {
 		const port = await freePort();
@@ -276,7 +278,7 @@ describe('the interview room, the scheduling page and the debrief', () => {
 
 		const admin = await launchBrowser({ baseURL: running.url });
 		browsers.push(admin);
-		const page = admin.page;
+		const page = (adminPage = admin.page);
 		await signIn(page, org.admin.email, PASSWORD);
 		await page.goto(`/interviews/new?application=${secondApplicationId}`);
 		await page.getByLabel('Type').selectOption('final');
@@ -305,6 +307,7 @@ describe('the interview room, the scheduling page and the debrief', () => {
 		expect(list.status).toBe(200);
 		expect(list.body.data.items).toHaveLength(1);
 		const made = list.body.data.items[0];
+		scheduledId = made.id;
 		expect(made).toMatchObject({
 			type: 'final',
 			time_zone: 'Europe/Berlin',
@@ -328,5 +331,42 @@ describe('the interview room, the scheduling page and the debrief', () => {
 		await page.setViewportSize(PHONE);
 		await shoot(page, 'debrief-375');
 		expect(admin.problems).toEqual([]);
+	});
+
+	it('reschedules and cancels on the interview page; a cancelled interview is read-only for the panel', async () => {
+		const page = adminPage;
+		await page.setViewportSize(DESKTOP);
+		await page.goto(`/interviews/${scheduledId}`);
+		await page.getByTestId('interview-slot').waitFor();
+		await expect(page.getByTestId('interview-slot').textContent()).resolves.toContain('10:30–11:30');
+
+		await page.getByRole('button', { name: 'Reschedule' }).click();
+		const dialog = page.getByRole('dialog');
+		await dialog.getByLabel('Starts').fill('2027-06-01T12:00');
+		await dialog.getByLabel('Ends').fill('2027-06-01T13:00');
+		await dialog.getByRole('button', { name: 'Reschedule' }).click();
+		await page.getByTestId('interview-banner').getByText('Rescheduled').waitFor({ timeout: 15_000 });
+		// Noon in Berlin no longer clashes with Bo's 10:00–11:00.
+		await expect(page.getByTestId('interview-conflicts').count()).resolves.toBe(0);
+		await expect.poll(() => page.getByTestId('interview-slot').textContent()).toContain('12:00–13:00');
+		const moved = await org.recruiter.api.get(`/interviews/${scheduledId}`);
+		expect(moved.body.data).toMatchObject({ starts_at: '2027-06-01T10:00:00.000Z', ical_sequence: 1 });
+
+		await page.getByRole('button', { name: 'Cancel interview' }).click();
+		await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel interview' }).click();
+		await page.locator('[data-testid="interview-status"][data-status="cancelled"]').waitFor({ timeout: 15_000 });
+		const cancelled = await org.recruiter.api.get(`/interviews/${scheduledId}`);
+		expect(cancelled.body.data.status).toBe('cancelled');
+		await expect(page.getByRole('button', { name: 'Reschedule' }).count()).resolves.toBe(0);
+		await shoot(page, 'room-cancelled-admin-1280');
+
+		// Bo sat on that panel: the scorecard shows, locked, with no way to submit.
+		await boPage.goto(`/interviews/${scheduledId}`);
+		await scorecardLive(boPage);
+		await boPage.getByText('The interview was cancelled: this scorecard can no longer be changed').waitFor();
+		await expect(boPage.getByRole('button', { name: /Submit/ }).count()).resolves.toBe(0);
+		await expect(boPage.getByTestId('my-scorecard').locator('textarea').first().isDisabled()).resolves.toBe(true);
+		await shoot(boPage, 'room-cancelled-1280');
+		for (const b of browsers) expect(b.problems).toEqual([]);
 	});
 });
