@@ -287,4 +287,35 @@ describe.each(BACKENDS)('CV screening on %s', (backend) => {
 		});
 		expect(unauthenticated.status).toBe(401);
 	});
+
+	it('salary benchmark over HTTP: the level band as the heuristic, cached per key, AI users only', async () => {
+		fake.fallback = () => ({ status: 400 });
+		const level = await org.admin.api.post('/job-levels', {
+			name: 'Staff',
+			rank: 5,
+			salary_min: 100_000,
+			salary_max: 120_000,
+			currency: 'EUR'
+		});
+		expect(level.status, JSON.stringify(level.body)).toBe(201);
+		const ask = { title: 'Staff Data Engineer', level: 'Staff', location: 'Remote', currency: 'EUR' };
+		const first = await org.recruiter.api.post('/ai/salary-benchmark', ask);
+		expect(first.status, JSON.stringify(first.body)).toBe(200);
+		expect(first.body.data.benchmark).toMatchObject({
+			source: 'heuristic',
+			p25: 105_000,
+			p50: 110_000,
+			p75: 115_000,
+			sample_size: 0,
+			confidence: 'low',
+			cached: false
+		});
+		const second = await org.manager.api.post('/ai/salary-benchmark', ask);
+		expect(second.body.data.benchmark).toMatchObject({ id: first.body.data.benchmark.id, cached: true });
+		const none = await org.recruiter.api.post('/ai/salary-benchmark', { title: 'Florist', currency: 'JPY' });
+		expect(none.status).toBe(422);
+		expect(none.body.error.message).toMatch(/no salary data/);
+		expect((await org.viewer.api.post('/ai/salary-benchmark', ask)).status).toBe(403);
+		expect((await org.recruiter.api.post('/ai/salary-benchmark', { title: 'x' })).status).toBe(422);
+	});
 });
