@@ -6,12 +6,15 @@ import {
 	createCandidate,
 	createMember,
 	createOrg,
+	getRaw,
 	openRequirement,
+	postForm,
 	type Member,
 	type Org,
 	type RunningApp,
 	startApp
 } from '../helpers/hiring';
+import { minimalPdf } from '../helpers/fixtures';
 import { calendarMails, onlyEvent, parseCalendar } from '../helpers/interviews';
 
 /**
@@ -412,5 +415,43 @@ describe.each(BACKENDS)('interviews and calendars on %s', (backend) => {
 		// Guessing is a 404 too, and a token cannot be used as a session.
 		expect((await fetch(`${running.url}/calendar/${'a'.repeat(32)}.ics`)).status).toBe(404);
 		expect((await fetch(`${running.url}/calendar/not-a-token.ics`)).status).toBe(404);
+	});
+
+	it("lets a panelist read the profile and CV of the candidate they interview, and no one else's", async () => {
+		const pia = await createCandidate(org.recruiter, { name: 'Pia Panelled' });
+		const olga = await createCandidate(org.recruiter, { name: 'Olga Other' });
+		const mine = { ...(await addApplication(org.recruiter, requirementId, pia.id)), candidateId: pia.id };
+		const other = { ...(await addApplication(org.recruiter, requirementId, olga.id)), candidateId: olga.id };
+		for (const app of [mine, other]) {
+			const upload = await postForm(running.url, org.recruiter.token, `/candidates/${app.candidateId}/resume`, {
+				bytes: minimalPdf(`CV of ${app.candidateId}`),
+				name: 'cv.pdf',
+				type: 'application/pdf'
+			});
+			expect(upload.status, JSON.stringify(upload.body)).toBe(201);
+		}
+		// Before being on any panel of hers, Cy (an interviewer) may not read Pia.
+		expect((await cy.api.get(`/candidates/${mine.candidateId}`)).status).toBe(403);
+		const scheduled = await schedule({
+			application_id: mine.id,
+			type: 'culture',
+			starts_at: '2027-09-01T10:00:00Z',
+			ends_at: '2027-09-01T11:00:00Z',
+			time_zone: 'UTC',
+			location: 'Room 4',
+			panel: [{ user_id: cy.id, is_lead: true }]
+		});
+		expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(201);
+
+		const profile = await cy.api.get(`/candidates/${mine.candidateId}`);
+		expect(profile.status).toBe(200);
+		expect(profile.body.data.name).toBe('Pia Panelled');
+		const cv = await getRaw(running.url, cy.token, `/candidates/${mine.candidateId}/resume`);
+		expect(cv.status).toBe(200);
+		expect(cv.headers.get('content-type')).toContain('application/pdf');
+		// Someone they do not interview stays closed, profile and CV alike.
+		expect((await cy.api.get(`/candidates/${other.candidateId}`)).status).toBe(403);
+		const otherCv = await getRaw(running.url, cy.token, `/candidates/${other.candidateId}/resume`);
+		expect(otherCv.status).toBe(403);
 	});
 });

@@ -13,6 +13,7 @@ import { detectDocumentType, MAX_UPLOAD_BYTES, MIME_TYPES, readStoredFile, store
 import { PayloadTooLarge } from '../errors';
 import type { Runtime } from '../runtime';
 import { extractDocumentTextJob } from '$worker/jobs/extract-document-text';
+import { assertCanReadCandidate } from './relations';
 
 export interface Upload {
 	bytes: Uint8Array;
@@ -119,7 +120,7 @@ export async function downloadDocument(
 	candidateId: string,
 	documentId: string | 'latest-cv'
 ) {
-	if (!can(subjectOf(actor), 'read', 'candidate')) throw new Forbidden();
+	await assertCanReadCandidate(rt.db, actor, candidateId);
 	const conditions = [eq(candidateDocuments.candidateId, candidateId), isNull(candidateDocuments.deletedAt)];
 	if (documentId === 'latest-cv') conditions.push(eq(candidateDocuments.kind, 'cv'));
 	else conditions.push(eq(candidateDocuments.id, documentId));
@@ -136,7 +137,7 @@ export async function downloadDocument(
 
 /** Documents of a candidate (metadata; the text comes with `?text=1`). */
 export async function listDocuments(rt: Runtime, actor: Actor, candidateId: string) {
-	if (!can(subjectOf(actor), 'read', 'candidate')) throw new Forbidden();
+	await assertCanReadCandidate(rt.db, actor, candidateId);
 	return rt.db
 		.select()
 		.from(candidateDocuments)

@@ -23,6 +23,7 @@ import type { Page } from '../http/envelope';
 import type { Runtime } from '../runtime';
 import { findDuplicates, identitiesOf, writeIdentities, type DuplicateMatch } from './identities';
 import { mirrorToBoard } from '../pipeline/service';
+import { assertCanReadCandidate } from './relations';
 
 /** A candidate as the API shows it (no CV text: it is large and has its own endpoint). */
 export function publicCandidate(c: Candidate) {
@@ -140,7 +141,7 @@ async function loadCandidate(db: Executor, id: string): Promise<Candidate> {
 
 /** One candidate with their applications, documents and notes. */
 export async function getCandidate(rt: Runtime, actor: Actor, id: string) {
-	assertCan(actor, 'read');
+	await assertCanReadCandidate(rt.db, actor, id);
 	const row = await loadCandidate(rt.db, id);
 	const apps = await rt.db
 		.select({
