@@ -299,6 +299,8 @@ describe('offer pages and scorecard templates', () => {
 		// Refused while incomplete: the name and the competency are named as missing.
 		await page.getByRole('button', { name: 'Create template' }).click();
 		await page.getByText('Name is required').waitFor();
+		await page.getByText('Give the section a title').waitFor();
+		await page.getByText('Name the competency').waitFor();
 
 		await page.getByLabel('Template name').fill('Backend engineering');
 		await page.getByLabel('Description (optional)').fill('For the technical interview of backend roles.');
@@ -361,5 +363,62 @@ describe('offer pages and scorecard templates', () => {
 		expect(after.body.data.version).toBe(template!.version + 1);
 		expect(after.body.data.sections[0].competencies[0]).toMatchObject({ key: 'system_design', name: 'Systems design' });
 		expect(approverBrowser.problems).toEqual([]);
+	});
+	it('lets the candidate decline with a reason, which the team then reads on the offer page', async () => {
+		const candidate = await createCandidate(org.recruiter, { name: 'Dana Decline', emails: ['dana@example.net'] });
+		// The first requirement is filled by now: another one, with no job level (so no band).
+		const second = await openRequirement(org, 'Controls Engineer');
+		const application = await addApplication(org.recruiter, second.id, candidate.id);
+		const draft = await org.recruiter.api.post('/offers', {
+			application_id: application.id,
+			base_salary: 90_000,
+			currency: 'EUR',
+			start_date: '2030-02-01',
+			expiry_date: '2029-12-31',
+			contract_type: 'fixed_term'
+		});
+		expect(draft.status, JSON.stringify(draft.body)).toBe(201);
+		const offerId: string = draft.body.data.id;
+		expect((await org.recruiter.api.post(`/offers/${offerId}/submit`, {})).status).toBe(200);
+		const pending = await org.approver.api.get('/approvals/pending');
+		const mine = (pending.body.data.items as Array<{ id: string; subject_id: string }>).filter(
+			(a) => a.subject_id === offerId
+		);
+		expect(mine).toHaveLength(1); // within the band: the default workflow, one step
+		expect((await org.approver.api.post(`/approvals/${mine[0].id}/approve`, {})).status).toBe(200);
+		expect((await org.recruiter.api.post(`/offers/${offerId}/extend`, {})).status).toBe(200);
+		const mail = await waitFor(() => smtp.messages.find((m) => m.to.includes('dana@example.net')), {
+			timeoutMs: 60_000,
+			message: 'the offer e-mail to Dana'
+		});
+		const link = /Review and respond: (\S+)/.exec(mimeParts(mail.raw)['text/plain'])?.[1];
+		expect(link).toBeTruthy();
+
+		const browser = await launchBrowser({ baseURL: running.url, viewport: PHONE });
+		try {
+			const cp = browser.page;
+			await cp.goto(new URL(link!).pathname);
+			await cp.getByRole('heading', { name: 'Congratulations, Dana!' }).waitFor();
+			await cp.getByText('Fixed term').waitFor();
+			await cp.getByRole('button', { name: 'Decline…' }).click();
+			await cp.getByLabel('Would you tell us why? (optional)').fill('I accepted another offer closer to home.');
+			await cp.getByRole('button', { name: 'Decline the offer' }).click();
+			await cp.getByTestId('offer-status').getByText('You declined the offer.').waitFor();
+			expect(browser.problems).toEqual([]);
+		} finally {
+			await browser.close();
+		}
+
+		const offer = await org.recruiter.api.get(`/offers/${offerId}`);
+		expect(offer.body.data).toMatchObject({
+			status: 'declined',
+			decline_reason: 'I accepted another offer closer to home.'
+		});
+		const page = staff.page;
+		await page.goto(`/offers/${offerId}`);
+		await expect(page.getByTestId('offer-status').innerText()).resolves.toContain('Declined');
+		await page.getByTestId('offer-terms').getByText('I accepted another offer closer to home.').waitFor();
+		await page.getByTestId('offer-history').getByText('Declined by the candidate').waitFor();
+		expect(staff.problems).toEqual([]);
 	});
 });
