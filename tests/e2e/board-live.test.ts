@@ -353,6 +353,64 @@ describe('the live pipeline board', () => {
 		await screenshots(page, 'reverted');
 	});
 
+	it('dropping a card on Rejected asks for the reason first', async () => {
+		const page = rita.page;
+		// Rejected is far to the right: holding the card at the board's right edge scrolls the columns.
+		const card = cardOf(page, ids.alan);
+		await page.getByTestId('board-scroller').evaluate((el) => (el.scrollLeft = 0));
+		await card.scrollIntoViewIfNeeded();
+		const from = (await card.boundingBox())!;
+		const board = (await page.getByTestId('board-scroller').boundingBox())!;
+		await page.mouse.move(from.x + from.width / 2, from.y + from.height - 6);
+		await page.mouse.down();
+		await page.mouse.move(from.x + from.width / 2 + 20, from.y + from.height, { steps: 3 });
+		const rejected = columnOf(page, 'rejected');
+		const edgeY = from.y + from.height;
+		for (let i = 0; i < 200; i++) {
+			const box = (await rejected.boundingBox())!;
+			if (box.x + box.width / 2 < board.x + board.width - 60) break;
+			await page.mouse.move(board.x + board.width - 10 - (i % 2), edgeY);
+		}
+		const target = (await rejected.boundingBox())!;
+		await page.mouse.move(target.x + target.width / 2, target.y + 20, { steps: 5 });
+		await page.getByTestId('board-drop-marker').waitFor();
+		await page.mouse.up();
+		const dialog = page.getByRole('dialog', { name: `Reject ${BOARD_NAMES.alan}` });
+		await dialog.waitFor();
+		await dialog.getByRole('combobox').selectOption({ label: 'Salary expectations' });
+		await dialog.getByRole('button', { name: 'Reject' }).click();
+		await expect.poll(() => cardOf(remy.page, ids.alan).getAttribute('data-stage')).toBe('rejected');
+		await cardOf(remy.page, ids.alan).getByText('Salary expectations').waitFor();
+		const stored = await eventually(async () => {
+			const app = await applicationOf(recruiter, ids.alan);
+			return app.stage === 'rejected' ? app : null;
+		});
+		expect(stored.rejection_reason).toBe('salary_expectations');
+		expect(stored.history.at(-1)).toMatchObject({ from_stage: 'screening', to_stage: 'rejected', via: 'board' });
+	});
+
+	it('bulk move and tag report each card that failed', async () => {
+		const page = rita.page;
+		// Ken is hired: moving him back is refused; Barbara moves.
+		await cardOf(page, ids.ken).getByRole('checkbox').check();
+		await cardOf(page, ids.barbara).getByRole('checkbox').check();
+		const bar = page.getByTestId('board-bulk');
+		await bar.getByText('2 selected').waitFor();
+		await bar.getByLabel('Move the selection to').selectOption({ label: 'Interview' });
+		await bar.getByRole('button', { name: 'Move', exact: true }).click();
+		const outcome = page.getByTestId('board-bulk-outcome');
+		await outcome.getByText('Moved 1 of 2 — 1 failed').waitFor();
+		await outcome.getByText(`${BOARD_NAMES.ken}: A hired candidate can only be marked as withdrawn`).waitFor();
+		await expect.poll(() => cardOf(remy.page, ids.barbara).getAttribute('data-stage')).toBe('interview');
+		expect(await cardOf(page, ids.ken).getAttribute('data-stage')).toBe('hired');
+		// Ken stays selected (he failed); tag him.
+		await bar.getByText('1 selected').waitFor();
+		await bar.getByLabel('Tag to add').fill('alumni');
+		await bar.getByRole('button', { name: 'Add tag' }).click();
+		await outcome.getByText('Tagged 1 of 1').waitFor();
+		await cardOf(page, ids.ken).getByText('alumni').waitFor();
+	});
+
 	it('a bulk reject with a reason moves 5 cards and writes 5 history rows', async () => {
 		const page = rita.page;
 		for (const [i, id] of bulkIds.entries()) {
@@ -369,9 +427,11 @@ describe('the live pipeline board', () => {
 		);
 		await bar.getByRole('button', { name: 'Reject' }).click();
 		await page.getByTestId('board-bulk-outcome').getByText('Rejected 5 of 5').waitFor();
-		// Both boards show the five in "rejected" (the API writes Postgres, then the document).
+		// Both boards show the five in "rejected", beside Alan (the API writes Postgres, then the document).
 		await expect.poll(() => columnIds(page, 'sourced')).toEqual([]);
-		await expect.poll(async () => (await columnIds(remy.page, 'rejected')).sort()).toEqual([...bulkIds].sort());
+		await expect
+			.poll(async () => (await columnIds(remy.page, 'rejected')).sort())
+			.toEqual([...bulkIds, ids.alan].sort());
 		await cardOf(remy.page, bulkIds[0]).getByText('Position filled').waitFor();
 		// Five history rows, one per card: sourced → rejected.
 		let rows = 0;
