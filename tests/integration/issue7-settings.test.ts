@@ -5,6 +5,9 @@ import { startSmtpServer } from '../helpers/app';
 import { BACKENDS } from '../helpers/env';
 import { startFakeGemini, type FakeGemini } from '../helpers/gemini';
 import { createOrg, sql, startApp, type Org, type RunningApp } from '../helpers/hiring';
+import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
+import { users } from '../../src/lib/server/db/schema';
+import { geminiSettings, getIntegration, updateIntegration } from '../../src/lib/server/settings/service';
 
 /**
  * Integration settings for admins (issue 7): GET/PUT /settings/integrations/:key with secrets
@@ -212,5 +215,46 @@ describe.each(BACKENDS)('integration settings on %s', (backend) => {
 			// …while a value that is not secret is found there, so the search does look in the data.
 			expect(files.some((f) => readFileSync(f).includes(Buffer.from('abc123:def')))).toBe(true);
 		}
+	});
+});
+
+describe.each(BACKENDS)('integration secrets under another SECRET_KEY on %s', (backend) => {
+	let first: TestRuntime;
+	let second: TestRuntime;
+
+	beforeAll(async () => {
+		first = await createTestRuntime({ backend });
+		second = await createTestRuntime({
+			backend,
+			database: first.database,
+			env: { SECRET_KEY: 'another-secret-key-that-is-long-enough-9876543210' }
+		});
+	});
+
+	afterAll(async () => {
+		await second?.close();
+		await first?.close();
+	});
+
+	it('are reported unreadable, never used, and must all be entered again', async () => {
+		const [u] = await first.rt.db
+			.insert(users)
+			.values({ email: `root-${backend}@example.com`, name: 'Root', passwordHash: 'x', role: 'admin' })
+			.returning();
+		const admin = { userId: u.id, role: u.role, name: u.name };
+		await updateIntegration(first.rt, admin, 'gemini', { api_key: GEMINI_SECRET, model: 'gemini-2.5-pro' });
+		expect((await geminiSettings(first.rt)).apiKey).toBe(GEMINI_SECRET);
+
+		const view = await getIntegration(second.rt, admin, 'gemini');
+		expect(view).toMatchObject({ secretsUnreadable: true, configured: false, secrets: { api_key: { set: false } } });
+		expect((await geminiSettings(second.rt)).apiKey).toBeNull();
+		// Changing only the model would drop the key silently: refused with a clear message.
+		await expect(updateIntegration(second.rt, admin, 'gemini', { model: 'gemini-2.5-flash' })).rejects.toMatchObject({
+			status: 409,
+			code: 'SECRETS_UNREADABLE'
+		});
+		const fixed = await updateIntegration(second.rt, admin, 'gemini', { api_key: 'a-new-key-1234' });
+		expect(fixed).toMatchObject({ secretsUnreadable: false, configured: true, values: { model: 'gemini-2.5-pro' } });
+		expect((await geminiSettings(second.rt)).apiKey).toBe('a-new-key-1234');
 	});
 });

@@ -12,7 +12,7 @@ import { subjectOf, type Actor } from '../actor';
 import { recordAudit } from '../audit/audit';
 import type { Executor } from '../db/client';
 import { integrationSettings, users } from '../db/schema';
-import { Forbidden, NotFound } from '../errors';
+import { Conflict, Forbidden, NotFound } from '../errors';
 import type { Runtime } from '../runtime';
 import { decryptSecret, encryptSecret, secretFingerprint, SecretUnreadable } from './crypto';
 
@@ -213,7 +213,10 @@ export async function updateIntegration<K extends IntegrationKey>(
 		const current = await readIntegration(rt, key, tx);
 		if (current.unreadable && secret.some((f) => given[f] === undefined)) {
 			// Keeping secrets we cannot read would silently drop them: ask for all of them again.
-			rt.logger.warn({ integration: key }, 'replacing unreadable integration secrets');
+			throw new Conflict(
+				`The stored secrets of this integration cannot be decrypted (was SECRET_KEY changed?): enter ${secret.join(', ')} again`,
+				'SECRETS_UNREADABLE'
+			);
 		}
 		const values = { ...current.values };
 		const secrets = current.unreadable ? {} : { ...current.secrets };
