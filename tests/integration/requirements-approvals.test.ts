@@ -274,6 +274,11 @@ describe.each(BACKENDS)('requirements and approval workflows on %s', (backend) =
 		expect(stale.body.error.code).toBe('VERSION_CONFLICT');
 		expect(stale.body.error.data.headcount).toBe(3);
 		expect(stale.body.error.data.version).toBe(req.version + 1);
+		expect(stale.body.error.data).not.toHaveProperty('search_vector');
+		// Someone who may not edit it learns nothing from a stale version: 403, not the record.
+		const outsider = await approvers.lead1.api.patch(`/requirements/${req.id}`, { headcount: 9, version: req.version });
+		expect(outsider.status).toBe(403);
+		expect(outsider.body.error.data).toBeUndefined();
 		const missing = await hm.api.patch(`/requirements/${req.id}`, { headcount: 4 });
 		expect(missing.status).toBe(422);
 	});

@@ -174,8 +174,9 @@ const FIELD_MAP = {
  */
 export async function updateOffer(rt: Runtime, actor: Actor, id: string, input: UpdateOfferInput) {
 	await inTransaction(rt.db, async (tx, afterCommit) => {
-		const before = await lockForUpdate(tx, offers, id, input.version, 'Offer', isNull(offers.deletedAt));
-		await assertOfferAccess(tx, actor, before, 'update');
+		const before = await lockForUpdate(tx, offers, id, input.version, 'Offer', isNull(offers.deletedAt), {
+			authorize: async (row) => void (await assertOfferAccess(tx, actor, row, 'update'))
+		});
 		if (!['draft', 'pending_approval', 'approved'].includes(before.status)) {
 			throw new Conflict(`A ${before.status} offer cannot be changed; withdraw it and make a new one`, 'OFFER_LOCKED');
 		}

@@ -205,11 +205,15 @@ export async function updateRequirement(
 				id,
 				input.version,
 				'Requirement',
-				isNull(requirements.deletedAt)
+				isNull(requirements.deletedAt),
+				{
+					authorize: (row) => {
+						if (!can(subjectOf(actor), 'update', 'requirement', relationsTo(actor, row))) {
+							throw new Forbidden('Only its hiring manager and admins edit a requirement');
+						}
+					}
+				}
 			);
-			if (!can(subjectOf(actor), 'update', 'requirement', relationsTo(actor, before))) {
-				throw new Forbidden('Only its hiring manager and admins edit a requirement');
-			}
 			if (!EDITABLE_STATUSES.includes(before.status)) {
 				throw new Conflict(`A ${before.status} requirement cannot be edited`, 'NOT_EDITABLE');
 			}
@@ -302,18 +306,21 @@ export async function transitionRequirement(
 		rt.db,
 		async (tx, afterCommit) => {
 			const unit: Unit = { rt, actor, tx, afterCommit };
+			const needed = action === 'open' || action === 'fill' ? 'manage' : 'update';
 			const before = await lockForUpdate(
 				tx,
 				requirements,
 				id,
 				options.version,
 				'Requirement',
-				isNull(requirements.deletedAt)
+				isNull(requirements.deletedAt),
+				{
+					authorize: (row) => {
+						if (!can(subjectOf(actor), needed, 'requirement', relationsTo(actor, row)))
+							throw new Forbidden(`You may not ${action} this requirement`);
+					}
+				}
 			);
-			const relations = relationsTo(actor, before);
-			const needed = action === 'open' || action === 'fill' ? 'manage' : 'update';
-			if (!can(subjectOf(actor), needed, 'requirement', relations))
-				throw new Forbidden(`You may not ${action} this requirement`);
 			const target = TRANSITIONS[action][before.status];
 			if (!target) {
 				const allowed = allowedActions(before.status);
