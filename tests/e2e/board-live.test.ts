@@ -291,6 +291,14 @@ describe('the live pipeline board', () => {
 			return m.rank < bl.rank;
 		});
 
+		// Escape while dragging puts the card back: the drop after it moves nothing.
+		await dragCard(a, cardOf(a, ids.barbara), columnOf(a, 'interview'), 'middle', async () => {
+			await a.getByTestId('board-drop-marker').waitFor();
+			await a.keyboard.press('Escape');
+			await a.getByTestId('board-drop-marker').waitFor({ state: 'detached' });
+		});
+		expect(await cardOf(a, ids.barbara).getAttribute('data-stage')).toBe('screening');
+
 		// The keyboard way: "Move to…" on Alan's card, then Screening.
 		await a.getByRole('button', { name: `Move ${BOARD_NAMES.alan} to…` }).focus();
 		await a.keyboard.press('Enter');
@@ -301,6 +309,8 @@ describe('the live pipeline board', () => {
 		await a.keyboard.press('Enter');
 		await expect.poll(() => cardOf(b, ids.alan).getAttribute('data-stage')).toBe('screening');
 		await eventually(async () => (await applicationOf(recruiter, ids.alan)).stage === 'screening');
+		expect(await cardOf(b, ids.barbara).getAttribute('data-stage')).toBe('screening');
+		expect((await applicationOf(recruiter, ids.barbara)).stage).toBe('screening');
 		expect([...rita.problems, ...remy.problems]).toEqual([]);
 	});
 
