@@ -454,4 +454,15 @@ describe.each(BACKENDS)('interviews and calendars on %s', (backend) => {
 		const otherCv = await getRaw(running.url, cy.token, `/candidates/${other.candidateId}/resume`);
 		expect(otherCv.status).toBe(403);
 	});
+
+	it('gives recruiters the people directory to pick a panel from, and nobody else outside admins', async () => {
+		const directory = await org.recruiter.api.get('/users/directory');
+		expect(directory.status).toBe(200);
+		const entries = directory.body.data.items as Array<Record<string, unknown>>;
+		expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(['Bo Panel', 'Cy Panel']));
+		// Names, e-mails and roles only.
+		for (const entry of entries) expect(Object.keys(entry).sort()).toEqual(['email', 'id', 'name', 'role']);
+		expect((await cy.api.get('/users/directory')).status).toBe(403);
+		expect((await org.admin.api.get('/users/directory')).status).toBe(200);
+	});
 });

@@ -50,6 +50,31 @@ export interface ListUsersFilter {
 	active?: boolean;
 }
 
+/** An entry of the people directory: enough to pick someone for a panel, nothing more. */
+export interface DirectoryEntry {
+	id: string;
+	name: string;
+	email: string;
+	role: Role;
+}
+
+/**
+ * The active people of the workspace, by name, for those who assemble interview panels
+ * (recruiters, admins): names, e-mails and roles only — no login state, no dates.
+ */
+export async function userDirectory(rt: Runtime, actor: Actor): Promise<DirectoryEntry[]> {
+	const subject = subjectOf(actor);
+	if (!can(subject, 'list', 'user') && !can(subject, 'create', 'interview')) {
+		throw new Forbidden('Only recruiters and admins see the people directory');
+	}
+	return rt.db
+		.select({ id: users.id, name: users.name, email: users.email, role: users.role })
+		.from(users)
+		.where(and(isNull(users.deletedAt), eq(users.isActive, true)))
+		.orderBy(asc(users.name), asc(users.id))
+		.limit(2000);
+}
+
 /** Lists users for admins, newest first, filtered by text, role and active state. */
 export async function listUsers(rt: Runtime, actor: Actor, filter: ListUsersFilter): Promise<Page<PublicUser>> {
 	if (!can(subjectOf(actor), 'list', 'user')) throw new Forbidden('Only admins list users');

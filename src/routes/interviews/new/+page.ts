@@ -13,7 +13,7 @@ interface Application {
 
 /**
  * Scheduling for one application (`?application=<id>`): the candidate, the requirement, the
- * scorecard templates and — for those who may list users — the people who can sit on the panel.
+ * scorecard templates and the people who can sit on the panel (the directory).
  */
 export const load: PageLoad = async ({ fetch, url, parent }) => {
 	const { user } = await parent();
@@ -27,14 +27,14 @@ export const load: PageLoad = async ({ fetch, url, parent }) => {
 			api.get<{ id: string; name: string; current_title: string | null }>(`/candidates/${application.candidate_id}`),
 			api.get<Requirement>(`/requirements/${application.requirement_id}`),
 			api.get<ListData<ScorecardTemplate>>('/scorecard-templates'),
-			can(user, 'list', 'user') ? api.get<ListData<UserSummary>>('/users?page_size=100&active=true') : null
+			api.get<{ items: Array<Pick<UserSummary, 'id' | 'name' | 'email' | 'role'>> }>('/users/directory')
 		]);
 		return {
 			application,
 			candidate,
 			requirement: { id: requirement.id, title: requirement.title, reference: requirement.reference },
 			templates: templates.items.filter((t) => t.is_active),
-			people: people ? people.items.map((p) => ({ id: p.id, name: p.name, email: p.email, role: p.role })) : null
+			people: people.items.map((p) => ({ id: p.id, name: p.name, email: p.email, role: p.role }))
 		};
 	} catch (err) {
 		raiseForLoad(err);
