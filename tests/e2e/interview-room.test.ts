@@ -103,6 +103,7 @@ describe('the interview room, the scheduling page and the debrief', () => {
 	let requirementId: string;
 	let applicationId: string;
 	let secondApplicationId: string;
+	let secondCandidateId: string;
 	let interviewId: string;
 	const browsers: BrowserSession[] = [];
 	let ivanPage: Page;
@@ -125,6 +126,7 @@ describe('the interview room, the scheduling page and the debrief', () => {
 		});
 		applicationId = (await addApplication(org.recruiter, requirementId, candidate.id)).id;
 		const second = await createCandidate(org.recruiter, { name: 'Alan Kay' });
+		secondCandidateId = second.id;
 		secondApplicationId = (await addApplication(org.recruiter, requirementId, second.id)).id;
 
 		// Yesterday's interview: its feedback is overdue.
@@ -280,7 +282,14 @@ describe('the interview room, the scheduling page and the debrief', () => {
 		browsers.push(admin);
 		const page = (adminPage = admin.page);
 		await signIn(page, org.admin.email, PASSWORD);
-		await page.goto(`/interviews/new?application=${secondApplicationId}`);
+		// From the candidate's profile: each application offers to schedule an interview.
+		await page.goto(`/candidates/${secondCandidateId}`);
+		const actions = page.getByTestId('application-actions');
+		await expect(actions.getByRole('link', { name: 'Make an offer' }).getAttribute('href')).resolves.toBe(
+			`/offers/new?application=${secondApplicationId}`
+		);
+		await actions.getByRole('link', { name: 'Schedule interview' }).click();
+		await page.waitForURL(`**/interviews/new?application=${secondApplicationId}`);
 		await page.getByLabel('Type').selectOption('final');
 		await page.getByLabel('Time zone').selectOption('Europe/Berlin');
 		await page.getByLabel('Starts').fill('2027-06-01T10:30');
