@@ -31,7 +31,7 @@ import { createRuntime } from '$lib/server/runtime';
 import { createUsers, notesDocument, registerAdmin, type Account } from './lib/fixtures';
 import { SECRET_KEY, assertBuilt, cpuWindow, prioritized, sleep, waitForQuietMachine } from './lib/proc';
 import { log, machineInfo, numberArg, writeResult } from './lib/results';
-import { startStack, type Mode, type Stack } from './lib/stack';
+import { loadedDocuments, startStack, type Mode, type Stack } from './lib/stack';
 import { round, summarize } from './lib/stats';
 
 const EDITS = numberArg('edits', 10_000);
@@ -91,13 +91,6 @@ async function makeHistory(stack: Stack, user: Account, name: string) {
 	a.destroy();
 	b.destroy();
 	return { updates, textLength: text.length, converged, text };
-}
-
-async function loadedDocuments(stack: Stack): Promise<number> {
-	const res = await fetch(`${stack.sync.url}/health/ready`);
-	const body = (await res.json()) as any;
-	const match = /(\d+) documents/.exec(body?.checks?.sync?.detail ?? '');
-	return match ? Number(match[1]) : -1;
 }
 
 async function waitUnloaded(stack: Stack) {

@@ -37,7 +37,7 @@ import {
 } from './lib/proc';
 import { monotonicUs, newestProfile, summarizeCpuProfile } from './lib/profile';
 import { flag, log, machineInfo, numberArg, writeResult } from './lib/results';
-import { startStack, type Mode, type Stack } from './lib/stack';
+import { loadedDocuments, startStack, type Mode, type Stack } from './lib/stack';
 import { round, summarize } from './lib/stats';
 
 const SECONDS = numberArg('seconds', 60);
@@ -82,14 +82,6 @@ function request<T>(child: ChildProcess, message: unknown, expect: string): Prom
 		child.on('message', onMessage);
 		child.send(message as object);
 	});
-}
-
-/** The loaded-document count the process reports in /health/ready ("N connections, M documents"). */
-async function loadedDocuments(stack: Stack): Promise<number> {
-	const res = await fetch(`${stack.sync.url}/health/ready`);
-	const body = (await res.json()) as any;
-	const match = /(\d+) documents/.exec(body?.checks?.sync?.detail ?? '');
-	return match ? Number(match[1]) : -1;
 }
 
 /** Opens each document with a fresh provider and counts its characters (after a restart). */

@@ -8,16 +8,17 @@ export interface Account {
 	token: string;
 }
 
-async function api(baseUrl: string, method: string, path: string, body?: unknown, token?: string): Promise<any> {
+/** A JSON request to the app; a non-2xx answer throws with the body. Returns the parsed envelope. */
+export async function api(baseUrl: string, method: string, path: string, body?: unknown, token?: string): Promise<any> {
 	const res = await fetch(baseUrl + path, {
 		method,
 		headers: {
-			...(body ? { 'content-type': 'application/json' } : {}),
+			...(body !== undefined ? { 'content-type': 'application/json' } : {}),
 			...(token ? { authorization: `Bearer ${token}` } : {})
 		},
-		body: body ? JSON.stringify(body) : undefined
+		body: body !== undefined ? JSON.stringify(body) : undefined
 	});
-	const json = (await res.json().catch(() => null)) as any;
+	const json: unknown = await res.json().catch(() => null);
 	if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
 	return json;
 }

@@ -1,18 +1,9 @@
 /** Hiring data for the issue-3 benchmarks, made through the public API as a client would. */
-import { BENCH_PASSWORD, login, type Account } from './fixtures';
+import { api, BENCH_PASSWORD, login, type Account } from './fixtures';
 
+/** A JSON request to /api/v1 with the account's token; returns the envelope's `data`. */
 export async function call(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<any> {
-	const res = await fetch(`${baseUrl}/api/v1${path}`, {
-		method,
-		headers: {
-			authorization: `Bearer ${token}`,
-			...(body === undefined ? {} : { 'content-type': 'application/json' })
-		},
-		body: body === undefined ? undefined : JSON.stringify(body)
-	});
-	const json = (await res.json().catch(() => null)) as any;
-	if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-	return json.data;
+	return (await api(baseUrl, method, `/api/v1${path}`, body, token)).data;
 }
 
 /** A user with a role, signed in; e-mails of every kind switched off when `quiet`. */

@@ -93,3 +93,11 @@ export async function startStack(
 	};
 	return stack;
 }
+
+/** The loaded-document count the sync process reports in /health/ready ("N connections, M documents"); -1 if absent. */
+export async function loadedDocuments(stack: Stack): Promise<number> {
+	const res = await fetch(`${stack.sync.url}/health/ready`);
+	const body = (await res.json().catch(() => null)) as { checks?: { sync?: { detail?: string } } } | null;
+	const match = /(\d+) documents/.exec(body?.checks?.sync?.detail ?? '');
+	return match ? Number(match[1]) : -1;
+}

@@ -179,9 +179,14 @@ export interface ServerSentEvent {
  * Opens GET /api/v1/events as a browser's EventSource would (with the session token) and parses
  * the stream. `next(predicate)` resolves with the first event, seen or yet to come, that matches.
  */
-export async function openEvents(baseUrl: string, token: string) {
+export function openEvents(baseUrl: string, token: string) {
+	return openEventStream(baseUrl, token, '/events');
+}
+
+/** Opens any server-sent event stream of the API (`path` under /api/v1) and parses it, as `openEvents`. */
+export async function openEventStream(baseUrl: string, token: string, path: string) {
 	const abort = new AbortController();
-	const response = await fetch(`${baseUrl}/api/v1/events`, {
+	const response = await fetch(`${baseUrl}/api/v1${path}`, {
 		headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
 		signal: abort.signal
 	});

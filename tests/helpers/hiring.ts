@@ -2,7 +2,7 @@ import * as decoding from 'lib0/decoding';
 import pg from 'pg';
 import { expect } from 'vitest';
 import type { HocuspocusProvider } from '@hocuspocus/provider';
-import { apiClient, startProcess, type RunningProcess } from './app';
+import { apiClient, openEventStream, startProcess, type RunningProcess, type ServerSentEvent } from './app';
 import { createTestDatabase, type TestDatabase } from './db';
 import type { Backend } from './env';
 import { PASSWORD } from './org';
@@ -234,86 +234,11 @@ export async function sql<T extends Record<string, any>>(
 	}
 }
 
-export interface StreamEvent {
-	event: string;
-	data: any;
-}
+/** A server-sent event of the API, as `openStream` parses it. */
+export type StreamEvent = ServerSentEvent;
 
-/** Opens a server-sent event stream of the API and parses it; `next(predicate)` waits for a match. */
-export async function openStream(baseUrl: string, token: string, path: string) {
-	const abort = new AbortController();
-	const response = await fetch(`${baseUrl}/api/v1${path}`, {
-		headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-		signal: abort.signal
-	});
-	const events: StreamEvent[] = [];
-	const waiters = new Set<() => void>();
-	let ended = false;
-	const pump = (async () => {
-		if (!response.body) return;
-		const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-		let buffer = '';
-		try {
-			for (;;) {
-				const { value, done } = await reader.read();
-				if (done) break;
-				buffer += value;
-				let index;
-				while ((index = buffer.indexOf('\n\n')) >= 0) {
-					const block = buffer.slice(0, index);
-					buffer = buffer.slice(index + 2);
-					let event = 'message';
-					const data: string[] = [];
-					for (const line of block.split('\n')) {
-						if (line.startsWith('event:')) event = line.slice(6).trim();
-						else if (line.startsWith('data:')) data.push(line.slice(5).trim());
-					}
-					if (data.length === 0) continue;
-					events.push({ event, data: JSON.parse(data.join('\n')) });
-					for (const wake of waiters) wake();
-				}
-			}
-		} catch {
-			// aborted
-		} finally {
-			ended = true;
-			for (const wake of waiters) wake();
-		}
-	})();
-	return {
-		status: response.status,
-		headers: response.headers,
-		events,
-		next(predicate: (e: StreamEvent) => boolean, timeoutMs = 15_000): Promise<StreamEvent> {
-			return new Promise((resolve, reject) => {
-				const check = () => {
-					const found = events.find(predicate);
-					if (found) {
-						cleanup();
-						resolve(found);
-					} else if (ended) {
-						cleanup();
-						reject(new Error(`the stream ended; events: ${JSON.stringify(events)}`));
-					}
-				};
-				const timer = setTimeout(() => {
-					cleanup();
-					reject(new Error(`no matching event in ${timeoutMs} ms; events: ${JSON.stringify(events)}`));
-				}, timeoutMs);
-				const cleanup = () => {
-					clearTimeout(timer);
-					waiters.delete(check);
-				};
-				waiters.add(check);
-				check();
-			});
-		},
-		async close() {
-			abort.abort();
-			await pump;
-		}
-	};
-}
+/** Opens a server-sent event stream of the API (`path` under /api/v1); `next(predicate)` waits for a match. */
+export const openStream = openEventStream;
 
 /**
  * The sync-status answers (Hocuspocus message type 8) a provider receives: `true` when the
