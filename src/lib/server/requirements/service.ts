@@ -16,6 +16,7 @@ import { setStatus, toApprovalSubject } from './status';
 import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { Executor, Transaction } from '../db/client';
 import { lockForUpdate } from '../db/locking';
+import { ReadModelCache } from '../cache/read-model-cache';
 import { inTransaction } from '../db/transaction';
 import { comments, departments, jobLevels, requirements, users, type Requirement } from '../db/schema';
 import { Conflict, Forbidden, NotFound, ValidationFailed, type FieldIssue } from '../errors';
@@ -62,6 +63,13 @@ export async function getRequirement(rt: Runtime, actor: Actor, id: string): Pro
 	return withCapabilities(actor, view);
 }
 
+/**
+ * List pages per filter set, served from memory while no requirement (or a name shown next to
+ * one) has changed: the list is the most read page of the product, and its query with joins
+ * and row mapping cost several times the rest of the request.
+ */
+const listCache = new ReadModelCache<Page<RequirementView>>('requirements_list');
+
 /** Requirements by status, department, hiring manager and text, paginated. */
 export async function listRequirements(
 	rt: Runtime,
@@ -69,7 +77,7 @@ export async function listRequirements(
 	q: ListRequirementsQuery
 ): Promise<Page<RequirementDetail>> {
 	if (!can(subjectOf(actor), 'list', 'requirement')) throw new Forbidden();
-	const page = await queryRequirements(rt.db, q);
+	const page = await listCache.get(rt.db, JSON.stringify(q), () => queryRequirements(rt.db, q));
 	return { ...page, items: page.items.map((v) => withCapabilities(actor, v)) };
 }
 

@@ -10,3 +10,4 @@ export * from './notifications';
 export * from './candidates';
 export * from './interviews';
 export * from './ai';
+export * from './change-counters';
