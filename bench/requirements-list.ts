@@ -3,7 +3,7 @@
  * (open loop), and the closed-loop capacity.
  *
  *   npx tsx bench/requirements-list.ts [--count 1000] [--rate 200] [--seconds 30] [--warmup 5]
- *       [--modes embedded,web] [--no-profile]
+ *       [--modes embedded,web] [--no-profile] [--writes 1]
  *
  * Data, made through the API as clients would: 10 departments, 5 hiring managers, 3 job levels,
  * `--count` requirements (titles, cities, salaries and justifications drawn from small word
@@ -15,7 +15,10 @@
  * the default page, a status filter, status + department, department + manager, a text search,
  * text + status, a manager's requirements sorted by title (page 2), and page 10 of 50. Open loop
  * (bench/lib/open-loop.ts, the method of bench/auth-me.ts): each request at its scheduled
- * instant, latency from that instant. Server: `main.js` in a process of its own, logs at
+ * instant, latency from that instant. Meanwhile a writer edits one requirement `--writes` times a
+ * second (its title, alternating): list pages are cached per query while nothing changes
+ * (src/lib/server/cache/read-model-cache.ts), and every edit makes each query miss once, so the
+ * figures include that path at a realistic edit rate. Server: `main.js` in a process of its own, logs at
  * LOG_LEVEL=info to a file, API rate limit off; `embedded` (PGlite) and `web` (distributed
  * web process on Postgres + Redis).
  */
@@ -45,6 +48,7 @@ const COUNT = numberArg('count', 1000);
 const RATE = numberArg('rate', 200);
 const SECONDS = numberArg('seconds', 30);
 const WARMUP = numberArg('warmup', 5);
+const WRITES = numberArg('writes', 1);
 const GOAL_P95_MS = 20;
 const modesArg = process.argv.indexOf('--modes');
 const MODES = (modesArg > 0 ? process.argv[modesArg + 1] : 'embedded,web').split(',') as Array<'embedded' | 'web'>;
@@ -75,6 +79,8 @@ const REASONS = [
 
 interface Seeded {
 	admin: Account;
+	/** A draft the writer edits while the list is measured. */
+	editable: { id: string; token: string };
 	departments: string[];
 	managers: Array<Account & { name: string }>;
 	byStatus: Record<string, number>;
@@ -98,6 +104,7 @@ async function seed(baseUrl: string): Promise<Seeded> {
 		levels.push((await call(baseUrl, admin.token, 'POST', '/job-levels', { name, rank: i + 1 })).id);
 	}
 	const byStatus: Record<string, number> = {};
+	const drafts: string[] = [];
 	await inParallel(COUNT, 6, async (i) => {
 		const manager = managers[i % managers.length];
 		const created = await call(baseUrl, manager.token, 'POST', '/requirements', {
@@ -115,6 +122,7 @@ async function seed(baseUrl: string): Promise<Seeded> {
 			justification: `${REASONS[i % REASONS.length]} (${i})`
 		});
 		const slot = i % 20;
+		if (slot === 0 && manager === managers[0]) drafts.push(created.id);
 		let status = 'draft';
 		if (slot >= 8) {
 			await call(baseUrl, manager.token, 'POST', `/requirements/${created.id}/submit`, {});
@@ -131,7 +139,14 @@ async function seed(baseUrl: string): Promise<Seeded> {
 		}
 		byStatus[status] = (byStatus[status] ?? 0) + 1;
 	});
-	return { admin, departments, managers, byStatus, seedSeconds: round((performance.now() - started) / 1000, 1) };
+	return {
+		admin,
+		editable: { id: drafts[0], token: managers[0].token },
+		departments,
+		managers,
+		byStatus,
+		seedSeconds: round((performance.now() - started) / 1000, 1)
+	};
 }
 
 function queries(s: Seeded) {
@@ -150,6 +165,35 @@ function queries(s: Seeded) {
 		{ label: 'manager, by title, page 2', path: `/api/v1/requirements?hiring_manager_id=${m[1].id}&sort=title&page=2` },
 		{ label: 'page 10 of 50', path: '/api/v1/requirements?page=10&page_size=50' }
 	];
+}
+
+/**
+ * Edits one requirement `perSecond` times a second until stopped; answers how many edits landed.
+ * Each edit bumps the list's change counter, so every cached page is asked again once.
+ */
+function startWriter(baseUrl: string, target: Seeded['editable'], perSecond: number) {
+	let stopped = perSecond <= 0;
+	let edits = 0;
+	const done = (async () => {
+		let { version } = await call(baseUrl, target.token, 'GET', `/requirements/${target.id}`);
+		while (!stopped) {
+			const next = Date.now() + 1000 / perSecond;
+			const updated = await call(baseUrl, target.token, 'PATCH', `/requirements/${target.id}`, {
+				title: edits % 2 ? 'Bench edited role' : 'Bench edited role, again',
+				version
+			});
+			version = updated.version;
+			edits++;
+			await sleep(Math.max(0, next - Date.now()));
+		}
+	})();
+	return {
+		async stop() {
+			stopped = true;
+			await done;
+			return edits;
+		}
+	};
 }
 
 async function startFor(mode: 'embedded' | 'web', dataDir: string, nodeArgs: string[] = []) {
@@ -196,15 +240,17 @@ async function measureMode(mode: 'embedded' | 'web') {
 				prioritized([server.pid], async () => {
 					log(`${mode}: warm-up ${WARMUP} s at ${RATE}/s`);
 					await openLoop(server, seeded.admin.token, paths, RATE, WARMUP);
-					log(`${mode}: measuring ${SECONDS} s at ${RATE}/s`);
+					log(`${mode}: measuring ${SECONDS} s at ${RATE}/s, ${WRITES} edit(s)/s`);
+					const writer = startWriter(server.url, seeded.editable, WRITES);
 					const fixed = await openLoop(server, seeded.admin.token, paths, RATE, SECONDS);
+					const edits = await writer.stop();
 					log(
 						`${mode}: ${fixed.ok}/${fixed.sent} ok, p50 ${fixed.latencyMs.p50} p95 ${fixed.latencyMs.p95} p99 ${fixed.latencyMs.p99} ms, server CPU ${fixed.serverCpuPercent}% (${fixed.serverCpuMsPerRequest} ms/request), other processes ${fixed.machineCpu.otherProcessesPercent}%`
 					);
 					await sleep(1000);
 					const capacity = await closedLoop(server, seeded.admin.token, paths, 8, 10);
 					log(`${mode}: capacity ${capacity.rps} req/s, p50 ${capacity.latencyMs.p50} ms`);
-					return { fixed, capacity };
+					return { fixed: { ...fixed, editsDuringMeasurement: edits }, capacity };
 				}),
 			(r) => r.fixed.machineCpu.otherProcessesPercent,
 			{ log }
@@ -228,7 +274,9 @@ async function measureMode(mode: 'embedded' | 'web') {
 }
 
 /** Where one request's CPU goes: the embedded server on the same data, under --cpu-prof. */
-async function profileEmbedded(dataDir: string, token: string, paths: Array<{ label: string; path: string }>) {
+async function profileEmbedded(dataDir: string, seeded: Seeded) {
+	const token = seeded.admin.token;
+	const paths = queries(seeded);
 	const profileDir = path.join(dataDir, 'profile');
 	mkdirSync(profileDir, { recursive: true });
 	const server = await startServer({ dataDir, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
@@ -236,7 +284,9 @@ async function profileEmbedded(dataDir: string, token: string, paths: Array<{ la
 		await openLoop(server, token, paths, RATE, 5);
 		log('profiling 10 s at the fixed rate');
 		const fromUs = monotonicUs();
+		const writer = startWriter(server.url, seeded.editable, WRITES);
 		const profiled = await openLoop(server, token, paths, RATE, 10);
+		await writer.stop();
 		const toUs = monotonicUs();
 		await server.stop();
 		const file = newestProfile(profileDir);
@@ -269,7 +319,7 @@ async function main() {
 		results[mode] = rest;
 		if (mode === 'embedded' && !flag('no-profile')) {
 			try {
-				profile = await profileEmbedded(dataDir, seeded.admin.token, queries(seeded));
+				profile = await profileEmbedded(dataDir, seeded);
 			} catch (err) {
 				log(`profile failed: ${String(err)}`);
 			}
@@ -279,7 +329,7 @@ async function main() {
 	const file = writeResult('requirements-list', {
 		machine,
 		goal: { p95Ms: GOAL_P95_MS, rate: RATE },
-		method: `open loop at ${RATE} req/s for ${SECONDS} s after a ${WARMUP} s warm-up, eight list queries in turn; latency from the scheduled send instant`,
+		method: `open loop at ${RATE} req/s for ${SECONDS} s after a ${WARMUP} s warm-up, eight list queries in turn, while one requirement is edited ${WRITES} time(s) a second; latency from the scheduled send instant`,
 		...results,
 		profile
 	});
