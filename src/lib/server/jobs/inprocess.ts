@@ -75,12 +75,18 @@ export class InProcessQueue implements JobQueue {
 			return;
 		}
 		this.pumping = true;
-		void this.pump().finally(() => {
-			this.pumping = false;
-			if (this.pumpAgain) {
-				this.pumpAgain = false;
-				this.kick();
-			}
+		// Claim on the next turn of the event loop, not in this microtask chain: PGlite answers
+		// queries without ever leaving the microtask queue, so a runner that claimed its next job
+		// straight from the last one's completion starved every socket write — a bulk screening
+		// held back the server-sent event of its own first result by seconds.
+		setImmediate(() => {
+			void this.pump().finally(() => {
+				this.pumping = false;
+				if (this.pumpAgain) {
+					this.pumpAgain = false;
+					this.kick();
+				}
+			});
 		});
 	}
 
