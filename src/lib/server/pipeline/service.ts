@@ -24,9 +24,12 @@ import {
 	applicationStageHistory,
 	applications,
 	candidates,
+	interviews,
 	offers,
 	requirements,
+	screeningRuns,
 	users,
+	type AiSource,
 	type Application,
 	type Requirement
 } from '../db/schema';
@@ -607,27 +610,106 @@ export async function setPipelineStages(
 	);
 }
 
-/** The board as data (for the REST API and for loading the live document). */
-export async function boardOf(db: Executor, requirementId: string) {
-	const requirement = await loadRequirement(db, requirementId);
+/** What a card may show beyond the application itself; each part only for users allowed to see it. */
+export interface BoardDetails {
+	/** The latest AI screening run of each application (score, decision, gemini or heuristic). */
+	screening?: boolean;
+	/** The next scheduled interview of each application. */
+	interviews?: boolean;
+}
+
+/** A card's latest AI screening result. */
+export interface CardScreening {
+	score: number;
+	decision: 'advance' | 'hold' | 'reject';
+	source: AiSource;
+	screenedAt: Date;
+}
+
+/** A card's next scheduled interview. */
+export interface CardInterview {
+	id: string;
+	type: string;
+	status: string;
+	startsAt: Date;
+}
+
+/** The latest screening run of every live application of a requirement, by application id. */
+export async function latestScreeningByApplication(db: Executor, requirementId: string) {
 	const rows = await db
-		.select({
-			id: applications.id,
-			candidateId: applications.candidateId,
-			stage: applications.stage,
-			rank: applications.rank,
-			rejectionReason: applications.rejectionReason,
-			stageEnteredAt: applications.stageEnteredAt,
-			version: applications.version,
-			name: candidates.name,
-			currentTitle: candidates.currentTitle,
-			tags: candidates.tags
+		.selectDistinctOn([screeningRuns.applicationId], {
+			applicationId: screeningRuns.applicationId,
+			score: screeningRuns.score,
+			decision: screeningRuns.decision,
+			source: screeningRuns.source,
+			screenedAt: screeningRuns.createdAt
 		})
 		.from(applications)
-		.innerJoin(candidates, eq(candidates.id, applications.candidateId))
+		.innerJoin(screeningRuns, eq(screeningRuns.applicationId, applications.id))
 		.where(and(eq(applications.requirementId, requirementId), isNull(applications.deletedAt)))
-		.orderBy(asc(applications.rank), asc(applications.id));
-	return { requirement, columns: boardColumns(requirement.pipelineStages), cards: rows };
+		.orderBy(screeningRuns.applicationId, desc(screeningRuns.createdAt), desc(screeningRuns.id));
+	return new Map(rows.map(({ applicationId, ...run }) => [applicationId, run satisfies CardScreening]));
+}
+
+/** The next scheduled (not yet started) interview of every live application of a requirement. */
+async function nextInterviewByApplication(db: Executor, requirementId: string, now: Date) {
+	const rows = await db
+		.selectDistinctOn([interviews.applicationId], {
+			applicationId: interviews.applicationId,
+			id: interviews.id,
+			type: interviews.type,
+			status: interviews.status,
+			startsAt: interviews.startsAt
+		})
+		.from(applications)
+		.innerJoin(interviews, eq(interviews.applicationId, applications.id))
+		.where(
+			and(
+				eq(applications.requirementId, requirementId),
+				isNull(applications.deletedAt),
+				isNull(interviews.deletedAt),
+				eq(interviews.status, 'scheduled'),
+				gt(interviews.startsAt, now)
+			)
+		)
+		.orderBy(interviews.applicationId, asc(interviews.startsAt), asc(interviews.id));
+	return new Map(rows.map(({ applicationId, ...interview }) => [applicationId, interview satisfies CardInterview]));
+}
+
+/**
+ * The board as data (for the REST API and for loading the live document): columns and one card
+ * per live application — name, title, tags, time in stage, rejection reason — plus, when asked
+ * (the caller decides what the user may see), the latest AI screening and the next interview.
+ */
+export async function boardOf(db: Executor, requirementId: string, details: BoardDetails = {}) {
+	const requirement = await loadRequirement(db, requirementId);
+	const [rows, screening, nextInterviews] = await Promise.all([
+		db
+			.select({
+				id: applications.id,
+				candidateId: applications.candidateId,
+				stage: applications.stage,
+				rank: applications.rank,
+				rejectionReason: applications.rejectionReason,
+				stageEnteredAt: applications.stageEnteredAt,
+				version: applications.version,
+				name: candidates.name,
+				currentTitle: candidates.currentTitle,
+				tags: candidates.tags
+			})
+			.from(applications)
+			.innerJoin(candidates, eq(candidates.id, applications.candidateId))
+			.where(and(eq(applications.requirementId, requirementId), isNull(applications.deletedAt)))
+			.orderBy(asc(applications.rank), asc(applications.id)),
+		details.screening ? latestScreeningByApplication(db, requirementId) : null,
+		details.interviews ? nextInterviewByApplication(db, requirementId, new Date()) : null
+	]);
+	const cards = rows.map((row) => ({
+		...row,
+		...(screening && { screening: screening.get(row.id) ?? null }),
+		...(nextInterviews && { nextInterview: nextInterviews.get(row.id) ?? null })
+	}));
+	return { requirement, columns: boardColumns(requirement.pipelineStages), cards };
 }
 
 /** Stage history of one application, oldest first. */

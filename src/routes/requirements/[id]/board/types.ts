@@ -12,6 +12,26 @@ export interface BoardCardData {
 	name: string;
 	current_title: string | null;
 	tags: string[];
+	/** The latest AI screening (absent when the user may not read applications; null: none yet). */
+	screening?: CardScreening | null;
+	/** The next scheduled interview (absent when the user may not list interviews). */
+	next_interview?: CardInterview | null;
+}
+
+/** A card's latest AI screening: its score (0–100), decision and where it came from. */
+export interface CardScreening {
+	score: number;
+	decision: 'advance' | 'hold' | 'reject';
+	source: 'gemini' | 'heuristic';
+	screened_at: string;
+}
+
+/** A card's next scheduled interview. */
+export interface CardInterview {
+	id: string;
+	type: string;
+	status: string;
+	starts_at: string;
 }
 
 export interface BoardData {
@@ -19,14 +39,6 @@ export interface BoardData {
 	version: number;
 	columns: PipelineStage[];
 	cards: BoardCardData[];
-}
-
-/** What the board adds to a card from other parts of the API, when the user may see them. */
-export interface CardExtras {
-	/** The latest AI screening score (0–100). */
-	score?: number;
-	/** The next (or latest) interview: its status and when. */
-	interview?: { status: string; starts_at: string };
 }
 
 /** One result of POST /requirements/:id/pipeline/bulk. */
