@@ -38,10 +38,19 @@ export interface CandidateApplication {
 	requirement_title: string;
 	requirement_number: number;
 	stage: string;
+	/** The stage as the requirement's pipeline names it (custom stage names included). */
+	stage_label: string;
 	stage_entered_at: string;
 	rejection_reason: string | null;
 	version: number;
 	created_at: string;
+	/** The latest AI screening (absent when the user may not read applications; null: none yet). */
+	screening?: {
+		score: number;
+		decision: 'advance' | 'hold' | 'reject';
+		source: 'gemini' | 'heuristic';
+		screened_at: string;
+	} | null;
 }
 
 export interface CandidateDocument {
