@@ -261,10 +261,11 @@ export async function listCandidates(
 		return { items: rows.map(publicCandidate), total, page: q.page, pageSize: q.page_size };
 	}
 	// A text search. The planner prices a sequential scan by the table's main pages only, not by
-	// the TOASTed search vectors (CV text) it would have to decompress for every row, so without
-	// help it scans all candidates (~200 ms at 10,000 CVs) instead of the GIN index (~1 ms for a
-	// rare word): within this one read-only transaction it is told not to. The total comes with
-	// the page (a window count), not from a second pass over the matches.
+	// the TOASTed search vectors (CV text) it must decompress on every row, and prices the GIN
+	// index up by its pending list (rows inserted since the last vacuum; PGlite has no autovacuum,
+	// so after an import or a seed it stays up to 4 MB). It then scans all candidates (~130–220 ms
+	// at 10,000 CVs, even for a word nobody has) instead of the index (1–11 ms): within this one
+	// read-only transaction it is told not to. The total comes with the page (a window count).
 	const rank = sql<number>`ts_rank(${candidates.searchVector}, to_tsquery('simple', ${tsquery}))`;
 	const { rows, total } = await rt.db.transaction(async (tx) => {
 		await tx.execute(sql`set local enable_seqscan = off`);
