@@ -167,6 +167,14 @@ describe.each(BACKENDS)('candidates on %s', (backend) => {
 		expect(ids(page1)).toEqual([plain.id, go.id]);
 		const page2 = await recruiter.api.get('/candidates?tag=filtered&page_size=2&page=2');
 		expect(ids(page2)).toEqual([kotlin.id]);
+		// A text search counts its matches with the page, and still knows the total past the end.
+		const text1 = await recruiter.api.get('/candidates?q=filter&tag=filtered&page_size=2');
+		expect(text1.body.data.pagination).toEqual({ page: 1, page_size: 2, total_items: 3, total_pages: 2 });
+		expect(ids(text1)).toHaveLength(2);
+		const beyond = await recruiter.api.get('/candidates?q=filter&tag=filtered&page_size=2&page=5');
+		expect(beyond.status).toBe(200);
+		expect(ids(beyond)).toEqual([]);
+		expect(beyond.body.data.pagination.total_items).toBe(3);
 
 		// Bad filters are 422 with the field, never a 500.
 		const bad = await recruiter.api.get('/candidates?source=carrier_pigeon');
