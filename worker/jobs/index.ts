@@ -8,6 +8,7 @@ import { interviewMaintenanceJob } from './interview-maintenance';
 import { generateOfferLetterJob } from './offer-letter';
 import { sendNotificationEmailJob } from './notification-email';
 import { sendEmailJob } from './send-email';
+import { importSmartRecruitersJob } from './sourcing-smartrecruiters';
 
 /** Every job kind the product knows. Both runners (in-process and BullMQ) take this list. */
 export const jobDefinitions: JobDefinition[] = [
@@ -19,5 +20,6 @@ export const jobDefinitions: JobDefinition[] = [
 	sendInterviewInvitationJob,
 	generateOfferLetterJob,
 	interviewMaintenanceJob,
-	screenApplicationJob
+	screenApplicationJob,
+	importSmartRecruitersJob
 ];

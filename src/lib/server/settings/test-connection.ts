@@ -3,9 +3,11 @@ import { can } from '../../permissions';
 import type { IntegrationKey } from '../../schemas/settings';
 import { subjectOf, type Actor } from '../actor';
 import { GeminiClient, GeminiFailure, emptyUsage } from '../ai/gemini';
-import { Forbidden, ValidationFailed } from '../errors';
+import { Forbidden } from '../errors';
 import type { Runtime } from '../runtime';
-import { customSearchSettings, geminiSettings, smtpSettings } from './service';
+import { checkSmartRecruitersLogin } from '../sourcing/smartrecruiters';
+import { reserveQuery } from '../sourcing/custom-search';
+import { customSearchSettings, geminiSettings, smartRecruitersSettings, smtpSettings } from './service';
 
 /** What "test connection" reports: a real call was made, and how it went. Never a secret. */
 export interface ConnectionTest {
@@ -104,6 +106,15 @@ async function testSmtp(rt: Runtime): Promise<ConnectionTest> {
 async function testCustomSearch(rt: Runtime): Promise<ConnectionTest> {
 	const settings = await customSearchSettings(rt);
 	if (!settings) return notConfigured('google_cse', 'The Custom Search key and cx');
+	if (!(await reserveQuery(rt.db, rt.config.GOOGLE_CSE_DAILY_QUOTA))) {
+		return {
+			integration: 'google_cse',
+			ok: false,
+			message: `Today's Custom Search quota (${rt.config.GOOGLE_CSE_DAILY_QUOTA} queries) is used up; try again tomorrow`,
+			latencyMs: null,
+			detail: null
+		};
+	}
 	const url = new URL(rt.config.GOOGLE_CSE_BASE_URL);
 	url.searchParams.set('key', settings.key);
 	url.searchParams.set('cx', settings.cx);
@@ -145,6 +156,20 @@ async function testCustomSearch(rt: Runtime): Promise<ConnectionTest> {
 	}
 }
 
+async function testSmartRecruiters(rt: Runtime): Promise<ConnectionTest> {
+	const settings = await smartRecruitersSettings(rt);
+	if (!settings) return notConfigured('smartrecruiters', 'The SmartRecruiters address, user and password');
+	const started = Date.now();
+	const outcome = await checkSmartRecruitersLogin(rt, settings);
+	return {
+		integration: 'smartrecruiters',
+		ok: outcome.ok,
+		message: redact(outcome.message, [settings.password]),
+		latencyMs: Date.now() - started,
+		detail: null
+	};
+}
+
 /**
  * "Test connection" (admins): a real call with the settings in force — a tiny Gemini prompt,
  * an SMTP handshake, one Custom Search query. Failures are reported, not thrown; no message
@@ -164,10 +189,8 @@ export async function testIntegration(rt: Runtime, actor: Actor, key: Integratio
 			result = await testCustomSearch(rt);
 			break;
 		case 'smartrecruiters':
-			throw new ValidationFailed(
-				[{ field: 'key', message: 'SmartRecruiters is tested by starting an import (it needs a browser session)' }],
-				'There is no quick connection test for SmartRecruiters'
-			);
+			result = await testSmartRecruiters(rt);
+			break;
 	}
 	rt.logger.info(
 		{ integration: key, ok: result.ok, latencyMs: result.latencyMs, by: actor.userId },
