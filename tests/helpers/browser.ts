@@ -83,16 +83,16 @@ function freePort(): Promise<number> {
 }
 
 /**
- * Starts the built app (fresh data folder) for a browser.
+ * Starts the built app (fresh data folder) for a browser, with extra `env` (fake service URLs).
  *
  * WORKAROUND (server bug, reported): without ORIGIN, adapter-node takes the request's protocol
  * to be https, so SvelteKit's CSRF check refuses every form POST made over plain http (first-run
  * setup, sign-in, sign-out answer 403). The test sets ORIGIN to the address the browser uses,
  * which is also how a deployment is meant to be configured.
  */
-export async function startAppForBrowser() {
+export async function startAppForBrowser(env: Record<string, string> = {}) {
 	const port = await freePort();
-	const app = await startProcess({ env: { PORT: String(port), ORIGIN: `http://127.0.0.1:${port}` } });
+	const app = await startProcess({ env: { ...env, PORT: String(port), ORIGIN: `http://127.0.0.1:${port}` } });
 	return app;
 }
 

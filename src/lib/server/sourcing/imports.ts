@@ -29,7 +29,8 @@ async function runView(db: Executor, run: SourcingRun) {
 		processed: run.done.length,
 		imported: run.imported,
 		duplicates: run.duplicates,
-		progress: job?.progress ?? 0,
+		// A paused run's job has ended (at 100 %): its share done is unknown until the list is read again.
+		progress: run.status === 'completed' ? 100 : run.status === 'running' ? (job?.progress ?? 0) : null,
 		progressMessage: job?.message ?? null,
 		jobStatus: job?.status ?? null,
 		createdAt: run.createdAt,
