@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { customSearchEndpoint } from '../../src/lib/server/sourcing/custom-search';
 import { buildXrayQuery, parseXrayItem, titleVariants } from '../../src/lib/server/sourcing/xray';
 
 /** The X-ray query and the parsing of Custom Search items (issue 7, part 7), without network. */
@@ -71,5 +72,12 @@ describe('LinkedIn X-ray', () => {
 		// Not a profile: job pages, company pages.
 		expect(parseXrayItem({ title: 'Jobs', link: 'https://www.linkedin.com/jobs/view/123' })).toBeNull();
 		expect(parseXrayItem({ title: 'Acme | LinkedIn', link: 'https://www.linkedin.com/company/acme' })).toBeNull();
+	});
+
+	it('takes GOOGLE_CSE_BASE_URL as a host or as the whole endpoint', () => {
+		expect(customSearchEndpoint('http://127.0.0.1:9999').toString()).toBe('http://127.0.0.1:9999/customsearch/v1');
+		expect(customSearchEndpoint('https://www.googleapis.com/customsearch/v1').toString()).toBe(
+			'https://www.googleapis.com/customsearch/v1'
+		);
 	});
 });

@@ -6,7 +6,7 @@ import { GeminiClient, GeminiFailure, emptyUsage } from '../ai/gemini';
 import { Forbidden } from '../errors';
 import type { Runtime } from '../runtime';
 import { checkSmartRecruitersLogin } from '../sourcing/smartrecruiters';
-import { reserveQuery } from '../sourcing/custom-search';
+import { customSearchEndpoint, reserveQuery } from '../sourcing/custom-search';
 import { customSearchSettings, geminiSettings, smartRecruitersSettings, smtpSettings } from './service';
 
 /** What "test connection" reports: a real call was made, and how it went. Never a secret. */
@@ -115,7 +115,7 @@ async function testCustomSearch(rt: Runtime): Promise<ConnectionTest> {
 			detail: null
 		};
 	}
-	const url = new URL(rt.config.GOOGLE_CSE_BASE_URL);
+	const url = customSearchEndpoint(rt.config.GOOGLE_CSE_BASE_URL);
 	url.searchParams.set('key', settings.key);
 	url.searchParams.set('cx', settings.cx);
 	url.searchParams.set('q', 'site:linkedin.com/in test');
