@@ -15,6 +15,8 @@ export interface WordRule {
 	category: InclusiveCategory;
 	alternatives: string[];
 	why: string;
+	/** Phrases in which a term is harmless ("competitive salary"); a match inside one is not flagged. */
+	except?: string[];
 }
 
 export const INCLUSIVE_RULES: WordRule[] = [
@@ -75,7 +77,8 @@ export const INCLUSIVE_RULES: WordRule[] = [
 		],
 		category: 'gendered',
 		alternatives: ['motivated', 'proactive', 'expert', 'skilled', 'confident', 'committed'],
-		why: 'Masculine-coded words measurably lower how many women apply; describe the work instead.'
+		why: 'Masculine-coded words measurably lower how many women apply; describe the work instead.',
+		except: ['competitive salary', 'competitive pay', 'competitive compensation', 'competitive package']
 	},
 	{
 		terms: [
@@ -98,7 +101,8 @@ export const INCLUSIVE_RULES: WordRule[] = [
 		terms: ['overqualified', 'mature', 'seasoned veteran', 'years young'],
 		category: 'age',
 		alternatives: ['experienced', 'skilled'],
-		why: 'Words that stand for age discourage applicants of other ages.'
+		why: 'Words that stand for age discourage applicants of other ages.',
+		except: ['mature codebase', 'mature product', 'mature processes', 'mature technology']
 	},
 	{
 		terms: [
@@ -194,31 +198,44 @@ function escapeRegExp(text: string): string {
 	return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
+function alternation(terms: string[]): string {
+	return [...terms]
+		.sort((a, b) => b.length - a.length)
+		.map((t) => (t.endsWith('*') ? `${escapeRegExp(t.slice(0, -1))}\\p{L}*` : escapeRegExp(t)).replace(/ /g, '\\s+'))
+		.join('|');
+}
+
+/** Whole words only: a letter or digit on either side, or a hyphen joining it to another word,
+ * means the term is part of a longer word ("whether", "data-driven"), which is not flagged. */
+function wordPattern(terms: string[]): RegExp {
+	return new RegExp(`(?<![\\p{L}\\p{N}-])(?:${alternation(terms)})(?![\\p{L}\\p{N}]|-\\p{L})`, 'giu');
+}
+
 const COMPILED = INCLUSIVE_RULES.map((rule) => ({
 	rule,
-	pattern: new RegExp(
-		`(?<![\\p{L}\\p{N}])(?:${[...rule.terms]
-			.sort((a, b) => b.length - a.length)
-			.map((t) => (t.endsWith('*') ? `${escapeRegExp(t.slice(0, -1))}\\p{L}*` : escapeRegExp(t)).replace(/ /g, '\\s+'))
-			.join('|')})(?![\\p{L}\\p{N}])`,
-		'giu'
-	)
+	pattern: wordPattern(rule.terms),
+	except: rule.except?.length ? wordPattern(rule.except) : null
 }));
+
+function exceptionSpans(pattern: RegExp | null, text: string): Array<[number, number]> {
+	if (!pattern) return [];
+	const spans: Array<[number, number]> = [];
+	pattern.lastIndex = 0;
+	for (let m = pattern.exec(text); m; m = pattern.exec(text)) spans.push([m.index, m.index + m[0].length]);
+	return spans;
+}
 
 /** Every flagged word or phrase in `text`, in order, longest match first where they overlap. */
 export function findExclusiveWording(text: string): InclusiveFlag[] {
 	const flags: InclusiveFlag[] = [];
-	for (const { rule, pattern } of COMPILED) {
+	for (const { rule, pattern, except } of COMPILED) {
+		const harmless = exceptionSpans(except, text);
 		pattern.lastIndex = 0;
 		for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
-			flags.push({
-				text: m[0],
-				start: m.index,
-				end: m.index + m[0].length,
-				category: rule.category,
-				alternatives: rule.alternatives,
-				why: rule.why
-			});
+			const start = m.index;
+			const end = start + m[0].length;
+			if (harmless.some(([s, e]) => start >= s && end <= e)) continue;
+			flags.push({ text: m[0], start, end, category: rule.category, alternatives: rule.alternatives, why: rule.why });
 		}
 	}
 	flags.sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start));
