@@ -29,7 +29,6 @@ function assertCanUseAi(actor: Actor) {
 
 /** Replacements that keep the sentence grammatical: reader-facing "you" instead of he/she. */
 const PRONOUN_FIXES: Array<[RegExp, string]> = [
-	[/\b(?:he or she|she or he|he\/she|she\/he|s\/he)\s+(is|was)\b/giu, 'you $1'],
 	[/\b(?:he or she|she or he|he\/she|she\/he|s\/he|he|she)\s+is\b/giu, 'you are'],
 	[/\b(?:he or she|she or he|he\/she|she\/he|s\/he|he|she)\s+was\b/giu, 'you were'],
 	[/\b(?:he or she|she or he|he\/she|she\/he|s\/he|he|she)\s+has\b/giu, 'you have'],
@@ -90,6 +89,8 @@ export function improveHeuristically(text: string, instruction?: string): { text
 		if (next !== out) changes.add(why === 'inclusive wording' ? 'Replaced exclusionary wording' : `Rewrote for ${why}`);
 		out = next;
 	}
+	// A replacement can start a sentence ("He will …" → "you will …") or follow "a" ("a rockstar").
+	out = out.replace(/(^|[.!?]\s+)you\b/gu, '$1You').replace(/\b([Aa]) (expert)\b/gu, '$1n $2');
 	const wantShorter = /short|concise|brief|tighten|trim/i.test(instruction ?? '');
 	const wantBullets = /bullet|list/i.test(instruction ?? '');
 	if (wantShorter) {
