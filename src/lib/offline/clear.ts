@@ -1,4 +1,5 @@
 import { closeLocalCopies, forgetUnsynced, userStoragePrefix } from './documents';
+import { closeRecords, recordsDatabaseName } from './records';
 import { PAGES_CACHE_PREFIX } from './sw-rules';
 
 /** Deletes one IndexedDB database; resolves also when another tab still holds it open. */
@@ -14,12 +15,14 @@ function deleteDatabase(name: string): Promise<void> {
 
 /**
  * Removes what this browser keeps of `userId` (shared laptops, issue 6 part 6): the live
- * documents in IndexedDB (`hh:<userId>:…`, and the record cache that will share the prefix), the
+ * documents in IndexedDB (`hh:<userId>:…`), the record cache (`hh-records:<userId>`), the
  * marks of unsynced changes, and the service worker's cached pages.
  */
 export async function clearUserData(userId: string): Promise<void> {
 	const prefix = userStoragePrefix(userId);
 	await closeLocalCopies(userId);
+	closeRecords(userId);
+	if (typeof indexedDB !== 'undefined') await deleteDatabase(recordsDatabaseName(userId));
 	if (typeof indexedDB !== 'undefined' && 'databases' in indexedDB) {
 		const databases = await indexedDB.databases();
 		await Promise.all(

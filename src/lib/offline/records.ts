@@ -1,0 +1,276 @@
+/**
+ * The record cache (issue 6 part 3): a Dexie database per signed-in user (`hh-records:<userId>`)
+ * holding the records the user has seen (requirements, candidates, applications, interviews,
+ * offers, notifications) and the GET answers they came in (keyed by path + query), each with the
+ * time of its last sync. The API client stores successful GETs here and answers from here when the
+ * network is gone; the outbox applies offline writes here optimistically (`cacheRecord`,
+ * `removeRecord`).
+ */
+import Dexie, { type Table } from 'dexie';
+import { signedInUserId } from './session';
+
+export type RecordKind = 'requirement' | 'candidate' | 'application' | 'interview' | 'offer' | 'notification';
+
+const KIND_BY_SEGMENT: Record<string, RecordKind> = {
+	requirements: 'requirement',
+	candidates: 'candidate',
+	applications: 'application',
+	interviews: 'interview',
+	offers: 'offer',
+	notifications: 'notification'
+};
+
+export interface CachedRecord {
+	/** `<kind>:<id>` */
+	key: string;
+	kind: RecordKind;
+	id: string;
+	data: Record<string, unknown>;
+	syncedAt: number;
+}
+
+export interface CachedResponse {
+	/** Path and query below `/api/v1`, e.g. `/candidates?q=ada`. */
+	path: string;
+	body: unknown;
+	syncedAt: number;
+}
+
+/** What an answer from the cache carries so that pages can say it may be stale. */
+export interface StaleMarker {
+	syncedAt: string;
+}
+
+class RecordsDatabase extends Dexie {
+	records!: Table<CachedRecord, string>;
+	responses!: Table<CachedResponse, string>;
+
+	constructor(name: string) {
+		super(name);
+		this.version(1).stores({ records: 'key, kind, syncedAt', responses: 'path, syncedAt' });
+	}
+}
+
+export const recordsDatabaseName = (userId: string) => `hh-records:${userId}`;
+
+let explicitUser: string | null = null;
+const open = new Map<string, RecordsDatabase>();
+
+/** Sets the user whose cache is used (otherwise the signed-in user of the page). */
+export function setRecordsUser(userId: string | null): void {
+	explicitUser = userId;
+}
+
+function currentUser(): string | null {
+	if (explicitUser) return explicitUser;
+	try {
+		return signedInUserId();
+	} catch {
+		return null;
+	}
+}
+
+function database(userId = currentUser()): RecordsDatabase | null {
+	if (!userId || typeof indexedDB === 'undefined') return null;
+	let db = open.get(userId);
+	if (!db) {
+		db = new RecordsDatabase(recordsDatabaseName(userId));
+		open.set(userId, db);
+	}
+	return db;
+}
+
+/** Closes the user's database (before it is deleted on sign-out). */
+export function closeRecords(userId: string): void {
+	open.get(userId)?.close();
+	open.delete(userId);
+	if (explicitUser === userId) explicitUser = null;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+	!!value && typeof value === 'object' && !Array.isArray(value);
+
+const hasId = (value: unknown): value is Record<string, unknown> & { id: string } =>
+	isObject(value) && typeof value.id === 'string';
+
+/** The kind of record a path's answer holds: the last known collection segment of the path. */
+export function kindOfPath(path: string): { kind: RecordKind; detailId: string | null } | null {
+	const segments = path.split('?')[0].split('/').filter(Boolean);
+	for (let i = segments.length - 1; i >= 0; i--) {
+		const kind = KIND_BY_SEGMENT[segments[i]];
+		if (!kind) continue;
+		const next = segments[i + 1];
+		if (i === segments.length - 1) return { kind, detailId: null };
+		if (i === segments.length - 2 && next) return { kind, detailId: next };
+		return null;
+	}
+	return null;
+}
+
+/**
+ * Stores (or updates) one record, e.g. an optimistic write: the stored fields are merged over
+ * what the cache had, and every cached list that holds the record shows the new fields.
+ */
+export async function cacheRecord(kind: RecordKind, record: { id: string } & Record<string, unknown>): Promise<void> {
+	const db = database();
+	if (!db) return;
+	const key = `${kind}:${record.id}`;
+	await db.transaction('rw', db.records, async () => {
+		const existing = await db.records.get(key);
+		await db.records.put({
+			key,
+			kind,
+			id: record.id,
+			data: { ...(existing?.data ?? {}), ...record },
+			syncedAt: existing?.syncedAt ?? Date.now()
+		});
+	});
+}
+
+/** Removes a record from the cache and from every cached answer that listed it. */
+export async function removeRecord(kind: RecordKind, id: string): Promise<void> {
+	const db = database();
+	if (!db) return;
+	await db.transaction('rw', db.records, db.responses, async () => {
+		await db.records.delete(`${kind}:${id}`);
+		await db.responses.toCollection().modify((entry) => {
+			const body = entry.body;
+			if (isObject(body) && Array.isArray(body.items)) {
+				body.items = body.items.filter((item: unknown) => !(hasId(item) && item.id === id));
+			}
+		});
+	});
+}
+
+/** Stores a successful GET answer and the records in it. */
+export async function storeResponse(path: string, body: unknown): Promise<void> {
+	const db = database();
+	if (!db) return;
+	const now = Date.now();
+	const shape = kindOfPath(path);
+	await db.transaction('rw', db.records, db.responses, async () => {
+		await db.responses.put({ path, body, syncedAt: now });
+		if (!shape) return;
+		const found: Record<string, unknown>[] = [];
+		if (shape.detailId && hasId(body) && body.id === shape.detailId) found.push(body);
+		else if (!shape.detailId && isObject(body) && Array.isArray(body.items)) found.push(...body.items.filter(hasId));
+		else if (!shape.detailId && Array.isArray(body)) found.push(...body.filter(hasId));
+		for (const item of found) {
+			const id = item.id as string;
+			const key = `${shape.kind}:${id}`;
+			const existing = await db.records.get(key);
+			// A list item is a summary: its fresh fields go over a detail answer's, the rest stay.
+			await db.records.put({ key, kind: shape.kind, id, data: { ...(existing?.data ?? {}), ...item }, syncedAt: now });
+		}
+	});
+}
+
+function overlay(item: unknown, records: Map<string, CachedRecord>, kind: RecordKind): unknown {
+	if (!hasId(item)) return item;
+	const record = records.get(`${kind}:${item.id}`);
+	if (!record) return item;
+	// Only the fields the item already has: a detail's extra fields stay out of a list row.
+	const merged: Record<string, unknown> = { ...item };
+	for (const field of Object.keys(item)) if (field in record.data) merged[field] = record.data[field];
+	return merged;
+}
+
+const words = (text: string) =>
+	text
+		.toLowerCase()
+		.split(/\s+/)
+		.map((w) => w.trim())
+		.filter(Boolean);
+
+function searchable(record: Record<string, unknown>): string {
+	const parts: string[] = [];
+	for (const field of [
+		'name',
+		'full_name',
+		'first_name',
+		'last_name',
+		'email',
+		'title',
+		'current_title',
+		'headline',
+		'company',
+		'current_company'
+	]) {
+		const value = record[field];
+		if (typeof value === 'string') parts.push(value);
+	}
+	const tags = record.tags;
+	if (Array.isArray(tags))
+		for (const tag of tags)
+			parts.push(typeof tag === 'string' ? tag : isObject(tag) && typeof tag.name === 'string' ? tag.name : '');
+	return parts.join(' ').toLowerCase();
+}
+
+/** Cached candidates whose name, e-mail, title, company or tags contain every word of `q`. */
+export async function searchCachedCandidates(q: string): Promise<Record<string, unknown>[]> {
+	const db = database();
+	if (!db) return [];
+	const wanted = words(q);
+	const all = await db.records.where('kind').equals('candidate').toArray();
+	return all
+		.map((r) => r.data)
+		.filter((data) => {
+			const text = searchable(data);
+			return wanted.every((w) => text.includes(w));
+		});
+}
+
+/**
+ * The cached answer to a GET, with the time of its last sync, or null. A detail answer reflects
+ * optimistic writes; a list answer shows its rows with their cached fields. A candidate search
+ * never seen online is answered by filtering the cached candidates.
+ */
+export async function cachedResponse(path: string): Promise<{ body: unknown; syncedAt: number } | null> {
+	const db = database();
+	if (!db) return null;
+	const shape = kindOfPath(path);
+	const entry = await db.responses.get(path);
+	if (shape?.detailId) {
+		const record = await db.records.get(`${shape.kind}:${shape.detailId}`);
+		if (entry && isObject(entry.body)) {
+			return { body: record ? { ...entry.body, ...record.data } : entry.body, syncedAt: entry.syncedAt };
+		}
+		return record && Object.keys(record.data).length > 1 ? { body: record.data, syncedAt: record.syncedAt } : null;
+	}
+	if (entry) {
+		if (!shape || !isObject(entry.body) || !Array.isArray(entry.body.items))
+			return { body: entry.body, syncedAt: entry.syncedAt };
+		const ids = entry.body.items.filter(hasId).map((item) => `${shape.kind}:${item.id}`);
+		const records = new Map(
+			(await db.records.bulkGet(ids)).filter((r): r is CachedRecord => !!r).map((r) => [r.key, r])
+		);
+		return {
+			body: { ...entry.body, items: entry.body.items.map((item: unknown) => overlay(item, records, shape.kind)) },
+			syncedAt: entry.syncedAt
+		};
+	}
+	if (shape?.kind === 'candidate' && !shape.detailId && path.split('?')[0].replace(/\/$/, '') === '/candidates') {
+		const params = new URLSearchParams(path.split('?')[1] ?? '');
+		const q = params.get('q') ?? '';
+		const items = await searchCachedCandidates(q);
+		const pageSize = Number(params.get('page_size')) || 25;
+		const page = Math.max(1, Number(params.get('page')) || 1);
+		const syncedAt = Math.min(
+			...(await db.records.where('kind').equals('candidate').toArray()).map((r) => r.syncedAt),
+			Date.now()
+		);
+		return {
+			body: {
+				items: items.slice((page - 1) * pageSize, page * pageSize),
+				pagination: {
+					page,
+					page_size: pageSize,
+					total_items: items.length,
+					total_pages: Math.max(1, Math.ceil(items.length / pageSize))
+				}
+			},
+			syncedAt
+		};
+	}
+	return null;
+}
