@@ -173,3 +173,22 @@ export function screeningAnswer(prompt: string, score = 82) {
 		experience_years: 7
 	};
 }
+
+/**
+ * A job-description draft as Gemini would give it for the prompt the app sent: the title and
+ * the must-have skills read back from the prompt, so the app's check (the requirements name a
+ * must-have skill) passes. `marker` is put into every section to recognise the draft by.
+ */
+export function jobDescriptionAnswer(prompt: string, marker = 'Gemini wrote this') {
+	const title = /^Title: (.+)$/m.exec(prompt)?.[1] ?? 'the role';
+	const skills = (/^Must-have skills: (.+)$/m.exec(prompt)?.[1] ?? '')
+		.split(', ')
+		.filter((s) => s && !s.startsWith('('));
+	return {
+		about_the_role: [`As our ${title} you will shape how we build. ${marker}.`],
+		responsibilities: ['Own services end to end', `Pair with the team (${marker})`],
+		requirements: skills.length ? skills.map((s) => `Solid experience with ${s}`) : [`Experience as ${title}`],
+		nice_to_have: [],
+		what_we_offer: [`Remote-friendly work (${marker})`]
+	};
+}

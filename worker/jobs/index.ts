@@ -1,5 +1,6 @@
 import type { JobDefinition } from '$lib/server/jobs/types';
 import { approvalRemindersJob } from './approval-reminders';
+import { jobDescriptionJob } from './ai-job-description';
 import { screenApplicationJob } from './ai-screen';
 import { extractDocumentTextJob } from './extract-document-text';
 import { importCandidatesJob } from './import-candidates';
@@ -21,5 +22,6 @@ export const jobDefinitions: JobDefinition[] = [
 	generateOfferLetterJob,
 	interviewMaintenanceJob,
 	screenApplicationJob,
+	jobDescriptionJob,
 	importSmartRecruitersJob
 ];

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { coverage, isPendingInsert } from './suggestions';
 
 /**
  * Renders a Tiptap/ProseMirror document stored in Yjs to HTML and to plain text, for search and
@@ -33,9 +34,6 @@ const MARKS: Array<[string, string, string]> = [
 	['code', '<code>', '</code>']
 ];
 
-/** Marks that hold text which is not (yet) part of the document (AI suggestions awaiting review). */
-const EXCLUDED_MARKS = new Set(['suggestion']);
-
 export function escapeHtml(value: string): string {
 	return value
 		.replace(/&/g, '&amp;')
@@ -65,7 +63,8 @@ function textHtml(text: Y.XmlText): string {
 	for (const op of text.toDelta() as DeltaOp[]) {
 		if (typeof op.insert !== 'string') continue;
 		const attrs = op.attributes ?? {};
-		if (Object.keys(attrs).some((k) => EXCLUDED_MARKS.has(k))) continue;
+		// Text proposed by a suggestion (an AI draft) is not part of the document until accepted.
+		if (isPendingInsert(attrs)) continue;
 		let html = escapeHtml(op.insert);
 		for (const [mark, open, close] of MARKS) if (attrs[mark]) html = open + html + close;
 		const link = attrs.link as { href?: unknown } | undefined;
@@ -76,13 +75,20 @@ function textHtml(text: Y.XmlText): string {
 	return out;
 }
 
+/**
+ * The children that are part of the document: a block that exists only as a suggestion (the
+ * heading, list or paragraph of an AI draft not yet accepted) is left out whole.
+ */
+function visibleChildren(parent: Y.XmlFragment | Y.XmlElement): unknown[] {
+	return parent.toArray().filter((child) => coverage(child, isPendingInsert) !== 'yes');
+}
+
 function nodeHtml(node: unknown): string {
 	if (node instanceof Y.XmlText) return textHtml(node);
 	if (!(node instanceof Y.XmlElement)) return '';
 	const name = node.nodeName;
 	if (VOID_BLOCKS[name]) return VOID_BLOCKS[name];
-	const inner = node
-		.toArray()
+	const inner = visibleChildren(node)
 		.map((child) => nodeHtml(child))
 		.join('');
 	const block = BLOCKS[name];
@@ -91,32 +97,41 @@ function nodeHtml(node: unknown): string {
 	return open + inner + close;
 }
 
-/** Sanitised HTML of a rich-text fragment. */
+function isEmptyParagraph(node: unknown): boolean {
+	return (
+		node instanceof Y.XmlElement &&
+		node.nodeName === 'paragraph' &&
+		node.toArray().every((child) => child instanceof Y.XmlText && child.length === 0)
+	);
+}
+
+/**
+ * Sanitised HTML of a rich-text fragment. Empty paragraphs at the end are left out: the editor
+ * keeps one after a trailing list or heading (Tiptap's trailing node) — nothing anyone wrote.
+ */
 export function fragmentToHtml(fragment: Y.XmlFragment): string {
-	return fragment
-		.toArray()
-		.map((node) => nodeHtml(node))
-		.join('');
+	const nodes = visibleChildren(fragment);
+	while (nodes.length > 0 && isEmptyParagraph(nodes[nodes.length - 1])) nodes.pop();
+	return nodes.map((node) => nodeHtml(node)).join('');
 }
 
 function nodeText(node: unknown): string {
 	if (node instanceof Y.XmlText) {
 		return (node.toDelta() as DeltaOp[])
-			.filter((op) => !Object.keys(op.attributes ?? {}).some((k) => EXCLUDED_MARKS.has(k)))
+			.filter((op) => !isPendingInsert(op.attributes))
 			.map((op) => (typeof op.insert === 'string' ? op.insert : ''))
 			.join('');
 	}
 	if (!(node instanceof Y.XmlElement)) return '';
 	if (node.nodeName === 'hardBreak') return '\n';
-	const children = node.toArray();
+	const children = visibleChildren(node);
 	const isContainer = ['bulletList', 'orderedList', 'listItem', 'blockquote'].includes(node.nodeName);
 	return children.map((child) => nodeText(child)).join(isContainer ? '\n' : '');
 }
 
 /** Plain text of a rich-text fragment: one line per block. */
 export function fragmentToText(fragment: Y.XmlFragment): string {
-	return fragment
-		.toArray()
+	return visibleChildren(fragment)
 		.map((node) => nodeText(node))
 		.join('\n')
 		.replace(/\n{3,}/g, '\n\n')

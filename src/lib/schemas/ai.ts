@@ -34,16 +34,40 @@ export type ScreeningRunsQuery = z.infer<typeof screeningRunsQuery>;
 
 export const requirementIdInput = z.object({ requirement_id: uuid('requirement_id') }).strict();
 
+/** Tones a drafted job description can take. */
+export const JOB_DESCRIPTION_TONES = ['professional', 'friendly', 'formal', 'enthusiastic'] as const;
+export type JobDescriptionTone = (typeof JOB_DESCRIPTION_TONES)[number];
+
+/** POST /ai/job-description: draft the requirement's description as a suggestion in its live document. */
+export const jobDescriptionInput = z
+	.object({
+		requirement_id: uuid('requirement_id'),
+		tone: z
+			.enum(JOB_DESCRIPTION_TONES, { error: `tone must be one of ${JOB_DESCRIPTION_TONES.join(', ')}` })
+			.optional(),
+		instructions: z.string().trim().max(1000, 'Keep the instructions under 1,000 characters').optional()
+	})
+	.strict();
+export type JobDescriptionInput = z.infer<typeof jobDescriptionInput>;
+
 export const improveInput = z
 	.object({
+		/** The description the text comes from: the caller must be allowed to edit it. */
+		requirement_id: z.string().uuid('requirement_id must be a valid id').optional(),
 		text: z.string().trim().min(1, 'Select some text to improve').max(5000, 'Improve at most 5,000 characters at once'),
 		instruction: z.string().trim().max(300).optional()
 	})
 	.strict();
 export type ImproveInput = z.infer<typeof improveInput>;
 
+/** Not trimmed: the flags' offsets are positions in the text exactly as it was sent. */
 export const inclusiveCheckInput = z
-	.object({ text: z.string().trim().min(1, 'There is no text to check').max(20_000) })
+	.object({
+		text: z
+			.string({ error: 'text is required' })
+			.max(20_000, 'Check at most 20,000 characters at once')
+			.refine((t) => t.trim().length > 0, 'There is no text to check')
+	})
 	.strict();
 
 const optionalText = (max: number) =>

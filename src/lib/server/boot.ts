@@ -21,10 +21,9 @@ export async function bootProcess(role: ProcessRole, options: BootOptions = {}):
 	const config = loadConfig(options.env ?? process.env, role);
 	const rt = await createRuntime({ jobDefinitions, ...options, config });
 	try {
-		if (role === 'embedded' || role === 'sync' || role === 'web') {
-			// `web` keeps a sync instance without a listener so REST changes can reach live documents.
-			rt.collab = await createCollabServer(rt, { acceptConnections: role !== 'web' });
-		}
+		// `web` and `worker` keep a sync instance without a listener, so REST changes and jobs (an AI
+		// draft put into a description) reach live documents through Redis.
+		rt.collab = await createCollabServer(rt, { acceptConnections: role === 'embedded' || role === 'sync' });
 		if (role === 'embedded' || role === 'worker') {
 			await rt.jobs.startProcessing();
 			scheduleHousekeeping(rt);

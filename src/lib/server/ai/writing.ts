@@ -12,6 +12,7 @@ import { subjectOf, type Actor } from '../actor';
 import { Forbidden } from '../errors';
 import type { Runtime } from '../runtime';
 import { runWithFallback } from './gemini';
+import { assertCanEditDescription } from './job-description/access';
 
 /**
  * Writing help for the description editor: "improve this paragraph" and the inclusive-language
@@ -136,6 +137,8 @@ const improveResponseSchema: Schema = {
 /** `POST /ai/improve`: the paragraph rewritten (clear, concise, inclusive), with what changed. */
 export async function improveText(rt: Runtime, actor: Actor, input: ImproveInput, signal?: AbortSignal) {
 	assertCanUseAi(actor);
+	// From a job description: only someone who may edit it may have its text rewritten for it.
+	if (input.requirement_id) await assertCanEditDescription(rt, actor, input.requirement_id);
 	const outcome = await runWithFallback(rt, {
 		feature: 'improve',
 		signal,
