@@ -200,7 +200,7 @@ describe('drafting the job description with AI in the live editor', () => {
 		for (const page of [hm, rec]) {
 			await editorOf(page).locator('del.suggestion-delete', { hasText: OWN }).waitFor({ timeout: 15_000 });
 			await editorOf(page).locator('ins.suggestion-insert', { hasText: IMPROVED }).waitFor();
-			const item = page.getByTestId('suggestion');
+			const item = page.getByTestId('suggestion').filter({ hasText: 'Improved text' });
 			await expect(item.getByTestId('suggestion-label').innerText()).resolves.toBe('Improved text');
 			await expect(item.innerText()).resolves.toContain('Said who it is for');
 		}
