@@ -155,8 +155,9 @@ describe('drafting the job description with AI in the live editor', () => {
 		expect(extent.scrollWidth).toBeLessThanOrEqual(extent.innerWidth);
 		await rec.screenshot({ path: '/tmp/description-ai-suggestions-375.png', fullPage: true });
 		await rec.setViewportSize(DESKTOP);
-		// Not in the posting while pending.
-		expect((await row()).description_text).toBe(OWN);
+		// Not in the posting while pending: the row renders what people wrote, a few seconds after
+		// the last change (the suggestions arriving are changes too).
+		await expect.poll(async () => (await row()).description_text, { timeout: 10_000 }).toBe(OWN);
 
 		// Accept two sections, reject two — the manager decides, the recruiter watches.
 		await hm.getByRole('button', { name: 'Accept About the role' }).click();
