@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { normalizeTags } from '../../domain/normalize';
 import { boardColumns } from '../../domain/pipeline-rules';
 import { can, type Relation } from '../../permissions';
@@ -29,7 +29,7 @@ import { assertCanReadCandidate } from './relations';
 
 /** A candidate as the API shows it (no CV text: it is large and has its own endpoint). */
 export function publicCandidate(c: Candidate) {
-	const { searchVector: _s, cvText, ...rest } = c;
+	const { searchVector: _s, rankVector: _r, cvText, ...rest } = c;
 	return { ...rest, hasCvText: cvText.length > 0 };
 }
 export type PublicCandidate = ReturnType<typeof publicCandidate>;
@@ -261,16 +261,22 @@ export async function listCandidates(
 		return { items: rows.map(publicCandidate), total, page: q.page, pageSize: q.page_size };
 	}
 	// A text search. The planner prices a sequential scan by the table's main pages only, not by
-	// the TOASTed search vectors (CV text) it must decompress on every row, and prices the GIN
-	// index up by its pending list (rows inserted since the last vacuum; PGlite has no autovacuum,
-	// so after an import or a seed it stays up to 4 MB). It then scans all candidates (~130–220 ms
-	// at 10,000 CVs, even for a word nobody has) instead of the index (1–11 ms): within this one
-	// read-only transaction it is told not to. The total comes with the page (a window count).
-	const rank = sql<number>`ts_rank(${candidates.searchVector}, to_tsquery('simple', ${tsquery}))`;
+	// the TOASTed search vectors (CV text) it must decompress on every row, and would scan all
+	// candidates (~130–220 ms at 10,000 CVs, even for a word nobody has) instead of the GIN index
+	// (1–11 ms): within this one read-only transaction it is told not to. (The index has
+	// fastupdate off, so it has no pending list to be priced up by.)
+	// Ranking reads only the narrow rank vector (name, e-mails, title, company, tags; a few hundred
+	// bytes in the row): the CV vector is never decompressed, so a word found in every CV costs
+	// a bitmap scan and 10,000 small ranks, not 10,000 decompressed CVs. A match by CV text alone
+	// ranks 0 (below every name/title match) plus a small constant, and then by recency.
+	// The page is chosen on ids first; only its rows are read in full. The total comes with the
+	// page (a window count).
+	const query = sql`to_tsquery('simple', ${tsquery})`;
+	const rank = sql<number>`(ts_rank(${candidates.rankVector}, ${query}) + ${CV_ONLY_RANK})::real`;
 	const { rows, total } = await rt.db.transaction(async (tx) => {
 		await tx.execute(sql`set local enable_seqscan = off`);
-		const rows = await tx
-			.select({ c: candidates, rank, total: sql<number>`count(*) over ()` })
+		const ranked = await tx
+			.select({ id: candidates.id, rank, total: sql<number>`count(*) over ()` })
 			.from(candidates)
 			.where(where)
 			.orderBy(desc(rank), desc(candidates.createdAt), asc(candidates.id))
@@ -278,18 +284,32 @@ export async function listCandidates(
 			.offset((q.page - 1) * q.page_size);
 		// A page past the end has no row to carry the total.
 		const total =
-			rows.length > 0
-				? Number(rows[0].total)
+			ranked.length > 0
+				? Number(ranked[0].total)
 				: (await tx.select({ total: count() }).from(candidates).where(where))[0].total;
+		if (ranked.length === 0) return { rows: [], total };
+		const { searchVector: _s, rankVector: _r, cvText: _c, ...narrow } = getTableColumns(candidates);
+		const full = await tx
+			.select({ ...narrow, hasCvText: sql<boolean>`${candidates.cvText} <> ''` })
+			.from(candidates)
+			.where(
+				inArray(
+					candidates.id,
+					ranked.map((r) => r.id)
+				)
+			);
+		const byId = new Map(full.map((c) => [c.id, c]));
+		const rows = ranked.flatMap((r) => {
+			const c = byId.get(r.id);
+			return c ? [{ ...c, rank: Number(r.rank) }] : [];
+		});
 		return { rows, total };
 	});
-	return {
-		items: rows.map((r) => ({ ...publicCandidate(r.c), rank: Number(r.rank) })),
-		total,
-		page: q.page,
-		pageSize: q.page_size
-	};
+	return { items: rows, total, page: q.page, pageSize: q.page_size };
 }
+
+/** Added to every text match's rank, so that a match by CV text alone still ranks above 0. */
+const CV_ONLY_RANK = 1e-6;
 
 /** The WHERE of a candidate list (shared by the list and the CSV export). */
 export function candidateFilter(

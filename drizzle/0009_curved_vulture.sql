@@ -1,0 +1,3 @@
+DROP INDEX "candidates_search_idx";--> statement-breakpoint
+ALTER TABLE "candidates" ADD COLUMN "rank_vector" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('simple', coalesce(name, '')), 'A') || setweight(to_tsvector('simple', coalesce(current_title, '') || ' ' || coalesce(current_company, '') || ' ' || coalesce(emails::text, '') || ' ' || coalesce(tags::text, '')), 'B')) STORED;--> statement-breakpoint
+CREATE INDEX "candidates_search_idx" ON "candidates" USING gin ("search_vector") WITH (fastupdate=false);
