@@ -230,6 +230,23 @@ describe.each(BACKENDS)('CSV import of candidates on %s', (backend) => {
 		).toEqual(['Good After', 'Good Before']);
 	});
 
+	it('reports a row that repeats an earlier row of the same file as its duplicate (one chunk, set-based)', async () => {
+		const csv =
+			'name,email,phone,title\nFirst Twin,twin@same-file.example,,Samefiler\nSecond Twin,TWIN@same-file.example,,Samefiler\nOther Person,other@same-file.example,+44 20 7946 0991,Samefiler\nPhone Twin,,+44 20 7946 0991,Samefiler\n';
+		const { result } = await runImport(csv, {});
+		expect(result.imported).toBe(2);
+		expect(result.failed).toEqual([]);
+		expect(result.duplicates.map((d) => d.line)).toEqual([3, 5]);
+		const found = await org.recruiter.api.get('/candidates?q=samefiler');
+		const byName = new Map(
+			(found.body.data.items as Array<{ id: string; name: string }>).map((c) => [c.name, c.id] as const)
+		);
+		expect([...byName.keys()].sort()).toEqual(['First Twin', 'Other Person']);
+		expect(result.duplicates[0].match_id).toBe(byName.get('First Twin'));
+		expect(result.duplicates[0].reason).toContain('First Twin');
+		expect(result.duplicates[1].match_id).toBe(byName.get('Other Person'));
+	});
+
 	// Only Postgres lets the test reach into the database behind the running app (PGlite lives
 	// inside the app process): there, a trigger makes one row fail after its candidate was inserted.
 	if (backend === 'postgres')

@@ -28,19 +28,34 @@ export async function recordActivity(
 	actor: Actor,
 	event: NewActivity
 ): Promise<ActivityEvent> {
-	const [row] = await tx
-		.insert(activityEvents)
-		.values({
-			type: event.type,
-			actorId: actor.userId,
-			candidateId: event.candidateId ?? null,
-			requirementId: event.requirementId ?? null,
-			applicationId: event.applicationId ?? null,
-			data: { ...(event.data ?? {}), ...(actor.name ? { actor_name: actor.name } : {}) }
-		})
-		.returning();
-	afterCommit(() => rt.bus.publish(ACTIVITY_CHANNEL, { type: 'activity', event: row }));
+	const [row] = await recordActivities(tx, rt, afterCommit, actor, [event]);
 	return row;
+}
+
+/** Several activity events in one statement (a set-based import), each announced after COMMIT. */
+export async function recordActivities(
+	tx: Executor,
+	rt: Runtime,
+	afterCommit: AfterCommit,
+	actor: Actor,
+	events: NewActivity[]
+): Promise<ActivityEvent[]> {
+	if (events.length === 0) return [];
+	const rows = await tx
+		.insert(activityEvents)
+		.values(
+			events.map((event) => ({
+				type: event.type,
+				actorId: actor.userId,
+				candidateId: event.candidateId ?? null,
+				requirementId: event.requirementId ?? null,
+				applicationId: event.applicationId ?? null,
+				data: { ...(event.data ?? {}), ...(actor.name ? { actor_name: actor.name } : {}) }
+			}))
+		)
+		.returning();
+	for (const row of rows) afterCommit(() => rt.bus.publish(ACTIVITY_CHANNEL, { type: 'activity', event: row }));
+	return rows;
 }
 
 /** Whether `actor` may see an activity event (the same rule as the records it is about). */

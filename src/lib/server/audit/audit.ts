@@ -27,7 +27,16 @@ export function auditSnapshot(record: object | null | undefined): Record<string,
 
 /** Writes one audit row. Call it with the transaction that makes the change. */
 export async function recordAudit(tx: Executor, actor: Actor, entry: AuditEntry): Promise<void> {
-	const row: NewAuditRow = {
+	await tx.insert(auditLog).values(auditRow(actor, entry));
+}
+
+/** Several audit rows in one statement (a set-based import); none if `entries` is empty. */
+export async function recordAudits(tx: Executor, actor: Actor, entries: AuditEntry[]): Promise<void> {
+	if (entries.length) await tx.insert(auditLog).values(entries.map((e) => auditRow(actor, e)));
+}
+
+function auditRow(actor: Actor, entry: AuditEntry): NewAuditRow {
+	return {
 		actorId: actor.userId,
 		onBehalfOfId: actor.onBehalfOfId ?? null,
 		action: entry.action,
@@ -40,5 +49,4 @@ export async function recordAudit(tx: Executor, actor: Actor, entry: AuditEntry)
 		userAgent: actor.userAgent?.slice(0, 500) ?? null,
 		requestId: actor.requestId ?? null
 	};
-	await tx.insert(auditLog).values(row);
 }

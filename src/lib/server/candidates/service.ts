@@ -4,8 +4,8 @@ import { boardColumns } from '../../domain/pipeline-rules';
 import { can, type Relation } from '../../permissions';
 import type { CreateCandidateInput, ListCandidatesQuery, UpdateCandidateInput } from '../../schemas/candidates';
 import { subjectOf, type Actor } from '../actor';
-import { recordActivity } from '../activity/service';
-import { auditSnapshot, recordAudit } from '../audit/audit';
+import { recordActivities, recordActivity } from '../activity/service';
+import { auditSnapshot, recordAudit, recordAudits } from '../audit/audit';
 import type { Executor } from '../db/client';
 import { lockForUpdate } from '../db/locking';
 import { inTransaction } from '../db/transaction';
@@ -115,6 +115,113 @@ export async function insertCandidate(
 		data: { name: row.name, source: row.source, via: options.via ?? 'api' }
 	});
 	return row;
+}
+
+/** What became of one input of {@link insertCandidates}. */
+export type BatchOutcome = { created: Candidate } | { duplicate: DuplicateCandidate };
+
+/**
+ * Creates many candidates in an open transaction with a fixed number of statements (one duplicate
+ * lookup for all their identifiers, then one multi-row insert each of candidates, identities,
+ * audit and activity rows), as {@link insertCandidate} would one by one: an input matching an
+ * existing candidate, or an earlier input of the same batch, is not created but reported as a
+ * duplicate. A row the database refuses fails the whole call (the caller retries row by row).
+ */
+export async function insertCandidates(
+	tx: Executor,
+	rt: Runtime,
+	afterCommit: (cb: () => Promise<void> | void) => void,
+	actor: Actor,
+	inputs: CreateCandidateInput[],
+	options: Pick<CreateOptions, 'via'> = {}
+): Promise<BatchOutcome[]> {
+	const prepared = inputs.map((input) => {
+		const values = { id: crypto.randomUUID(), ...candidateValues(input, actor.userId) };
+		return { values, identities: identitiesOf(values, rt.config.DEFAULT_COUNTRY) };
+	});
+	const existing = await findDuplicates(
+		tx,
+		prepared.flatMap((p) => p.identities)
+	);
+	// Which existing candidate (or earlier input) holds each identifier.
+	const holders = new Map<string, DuplicateMatch>();
+	const existingIdsOf = new Map<string, Set<string>>();
+	for (const m of existing) {
+		for (const key of m.matchedOn) {
+			if (!existingIdsOf.has(key)) existingIdsOf.set(key, new Set());
+			existingIdsOf.get(key)!.add(m.id);
+		}
+	}
+	const existingById = new Map(existing.map((m) => [m.id, m]));
+	const outcomes: Array<BatchOutcome | { pending: (typeof prepared)[number] }> = [];
+	for (const p of prepared) {
+		const keys = p.identities.map((i) => `${i.kind}:${i.value}`);
+		const matches = new Map<string, DuplicateMatch>();
+		for (const key of keys) {
+			for (const id of existingIdsOf.get(key) ?? []) {
+				const m = existingById.get(id)!;
+				const match = matches.get(id) ?? { ...m, matchedOn: [] };
+				match.matchedOn.push(key);
+				matches.set(id, match);
+			}
+			const earlier = holders.get(key);
+			if (earlier) {
+				const match = matches.get(earlier.id) ?? { ...earlier, matchedOn: [] };
+				match.matchedOn.push(key);
+				matches.set(earlier.id, match);
+			}
+		}
+		if (matches.size > 0) {
+			outcomes.push({ duplicate: new DuplicateCandidate([...matches.values()]) });
+			continue;
+		}
+		const self: DuplicateMatch = {
+			id: p.values.id,
+			name: p.values.name,
+			emails: p.values.emails,
+			currentTitle: p.values.currentTitle,
+			matchedOn: []
+		};
+		for (const key of keys) holders.set(key, self);
+		outcomes.push({ pending: p });
+	}
+	const toCreate = outcomes.flatMap((o) => ('pending' in o ? [o.pending] : []));
+	const rows = toCreate.length
+		? await tx
+				.insert(candidates)
+				.values(toCreate.map((p) => ({ ...p.values, possibleDuplicateOfId: null })))
+				.returning()
+		: [];
+	const rowById = new Map(rows.map((r) => [r.id, r]));
+	const identities = toCreate.flatMap((p) =>
+		p.identities.map((i) => ({ candidateId: p.values.id, kind: i.kind, value: i.value }))
+	);
+	if (identities.length) await tx.insert(candidateIdentities).values(identities);
+	const created = toCreate.map((p) => rowById.get(p.values.id)!);
+	const via = options.via ?? 'api';
+	await recordAudits(
+		tx,
+		actor,
+		created.map((row) => ({
+			action: 'candidate.created',
+			entityType: 'candidate',
+			entityId: row.id,
+			after: auditSnapshot(publicCandidate(row)),
+			metadata: { via }
+		}))
+	);
+	await recordActivities(
+		tx,
+		rt,
+		afterCommit,
+		actor,
+		created.map((row) => ({
+			type: 'candidate.added',
+			candidateId: row.id,
+			data: { name: row.name, source: row.source, via }
+		}))
+	);
+	return outcomes.map((o) => ('pending' in o ? { created: rowById.get(o.pending.values.id)! } : o));
 }
 
 /** Creates a candidate (recruiters, admins). */
