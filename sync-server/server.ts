@@ -175,6 +175,29 @@ export async function createCollabServer(rt: Runtime, options: CollabServerOptio
 			wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));
 		},
 		async updateDocument(name, change) {
+			// A document open in this process with viewers connected: changed in place. Hocuspocus
+			// broadcasts it to them and runs onChange (the Redis extension passes it to the other
+			// sync processes); it is stored like their edits (debounced). A direct connection would cost ≥ 1 s a round here (the Redis extension delays
+			// its store and disconnect by `disconnectDelay`), and board mirrors queue behind it.
+			const open = hocuspocus.documents.get(name);
+			if (open && !open.isLoading && open.getConnectionsCount() > 0) {
+				change(open);
+				// A change made in place schedules no store of its own: schedule one (debounced, like
+				// a client's edit), so that it is kept even if no viewer edits before leaving.
+				void Promise.resolve(
+					hocuspocus.storeDocumentHooks(open, {
+						clientsCount: open.getConnectionsCount(),
+						context: {},
+						document: open,
+						documentName: name,
+						instance: hocuspocus,
+						requestHeaders: {},
+						requestParameters: new URLSearchParams(),
+						socketId: 'server-in-place'
+					})
+				).catch((err: unknown) => rt.logger.warn({ err, document: name }, 'storing an in-place change failed'));
+				return;
+			}
 			const connection = await hocuspocus.openDirectConnection(name, { server: true });
 			try {
 				await connection.transact((doc) => change(doc));

@@ -1,5 +1,6 @@
 import { loadConfig, type ProcessRole } from './config';
 import { scheduleHousekeeping } from './jobs/housekeeping';
+import { serveBoardMirrors } from './pipeline/service';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime';
 import { createCollabServer } from '$sync/server';
 import { jobDefinitions } from '$worker/jobs';
@@ -24,6 +25,9 @@ export async function bootProcess(role: ProcessRole, options: BootOptions = {}):
 		// `web` and `worker` keep a sync instance without a listener, so REST changes and jobs (an AI
 		// draft put into a description) reach live documents through Redis.
 		rt.collab = await createCollabServer(rt, { acceptConnections: role === 'embedded' || role === 'sync' });
+		// The sync process holds the board documents: it mirrors the card changes that the web
+		// process and the worker publish on the bus.
+		if (role === 'sync') await serveBoardMirrors(rt).ready;
 		if (role === 'embedded' || role === 'worker') {
 			await rt.jobs.startProcessing();
 			scheduleHousekeeping(rt);

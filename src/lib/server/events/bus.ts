@@ -34,7 +34,9 @@ export const channels = {
 	/** Progress of one job. */
 	job: (jobId: string) => `job:${jobId}`,
 	/** Session and permission changes: live connections must be re-checked. */
-	auth: 'auth'
+	auth: 'auth',
+	/** Cards changed through REST or a job, for the sync process to mirror into its boards. */
+	boards: 'boards'
 } as const;
 
 /** Runs one subscriber; a subscriber that throws must not take the process (or its peers) down. */

@@ -33,6 +33,7 @@ import {
 	type Application,
 	type Requirement
 } from '../db/schema';
+import { channels } from '../events/bus';
 import { AppError, Conflict, Forbidden, NotFound, ValidationFailed } from '../errors';
 import type { Runtime } from '../runtime';
 
@@ -110,18 +111,51 @@ const boardMirrors = new WeakMap<Runtime, Map<string, { ids: Set<string>; runnin
  * not once per card. Runs in the background: an HTTP answer never waits for the document.
  */
 export function mirrorToBoard(rt: Runtime, afterCommit: AfterCommit, requirementId: string, applicationIds: string[]) {
-	afterCommit(() => {
-		if (!rt.collab?.updateDocument || applicationIds.length === 0) return;
-		let boards = boardMirrors.get(rt);
-		if (!boards) boardMirrors.set(rt, (boards = new Map()));
-		let mirror = boards.get(requirementId);
-		if (!mirror) boards.set(requirementId, (mirror = { ids: new Set(), running: false }));
-		for (const id of applicationIds) mirror.ids.add(id);
-		if (!mirror.running) {
-			mirror.running = true;
-			void drainMirror(rt, boards, requirementId, mirror);
+	afterCommit(async () => {
+		if (applicationIds.length === 0) return;
+		// In distributed mode the board documents live in the sync process: the web process and
+		// the worker ask it on the bus to mirror the cards, instead of opening a direct connection
+		// of their own (which the Redis extension holds for ≥ 1 s per round).
+		if (rt.config.role === 'web' || rt.config.role === 'worker') {
+			await rt.bus.publish(channels.boards, { type: 'mirror', requirementId, applicationIds });
+			return;
 		}
+		mirrorNow(rt, requirementId, applicationIds);
 	});
+}
+
+/**
+ * In the sync process: mirrors the cards that the web process and the worker announce on the
+ * `boards` channel into the board documents this process holds. Returns the unsubscribe.
+ */
+export function serveBoardMirrors(rt: Runtime) {
+	return rt.bus.subscribe(channels.boards, (message) => {
+		const { requirementId, applicationIds } = message;
+		if (
+			message.type !== 'mirror' ||
+			typeof requirementId !== 'string' ||
+			!Array.isArray(applicationIds) ||
+			!applicationIds.every((id) => typeof id === 'string')
+		) {
+			rt.logger.warn({ message }, 'ignored a malformed board mirror request');
+			return;
+		}
+		mirrorNow(rt, requirementId, applicationIds as string[]);
+	});
+}
+
+/** Queues the cards for this process's board mirror (coalesced per board). */
+function mirrorNow(rt: Runtime, requirementId: string, applicationIds: string[]) {
+	if (!rt.collab?.updateDocument || applicationIds.length === 0) return;
+	let boards = boardMirrors.get(rt);
+	if (!boards) boardMirrors.set(rt, (boards = new Map()));
+	let mirror = boards.get(requirementId);
+	if (!mirror) boards.set(requirementId, (mirror = { ids: new Set(), running: false }));
+	for (const id of applicationIds) mirror.ids.add(id);
+	if (!mirror.running) {
+		mirror.running = true;
+		void drainMirror(rt, boards, requirementId, mirror);
+	}
 }
 
 async function drainMirror(
