@@ -1,6 +1,7 @@
 import type { JobDefinition } from '$lib/server/jobs/types';
 import { approvalRemindersJob } from './approval-reminders';
 import { jobDescriptionJob } from './ai-job-description';
+import { marketResearchJob } from './ai-market-research';
 import { screenApplicationJob } from './ai-screen';
 import { extractDocumentTextJob } from './extract-document-text';
 import { importCandidatesJob } from './import-candidates';
@@ -23,5 +24,6 @@ export const jobDefinitions: JobDefinition[] = [
 	interviewMaintenanceJob,
 	screenApplicationJob,
 	jobDescriptionJob,
+	marketResearchJob,
 	importSmartRecruitersJob
 ];

@@ -75,13 +75,21 @@ export const marketResearch = pgTable(
 		requirementId: uuid('requirement_id')
 			.notNull()
 			.references(() => requirements.id),
+		/** The job that ran it: one row per job, so a job run twice after a crash adds none. */
+		jobId: uuid('job_id').references(() => jobs.id),
 		source: text('source').$type<AiSource>().notNull(),
+		model: text('model'),
 		result: jsonb('result').$type<Record<string, unknown>>().notNull(),
 		createdBy: uuid('created_by').references(() => users.id),
 		createdAt: createdAt()
 	},
-	(t) => [index('market_research_requirement_idx').on(t.requirementId, t.createdAt)]
+	(t) => [
+		index('market_research_requirement_idx').on(t.requirementId, t.createdAt),
+		uniqueIndex('market_research_job_unique').on(t.jobId)
+	]
 );
+
+export type MarketResearch = typeof marketResearch.$inferSelect;
 
 /**
  * Integration settings (Gemini, Google CSE, SmartRecruiters, SMTP). Secret values are stored
