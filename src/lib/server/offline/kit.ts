@@ -4,6 +4,7 @@ import { documentNames } from '../../collab/names';
 import { can } from '../../permissions';
 import type { Actor } from '../actor';
 import type { SessionUser } from '../auth/session';
+import { assertCanReadCandidate } from '../candidates/relations';
 import {
 	candidateDocuments,
 	candidates,
@@ -64,6 +65,14 @@ export async function offlineKit(rt: Runtime, actor: Actor, user: SessionUser, n
 			throw err;
 		});
 		if (!interview) continue;
+		// The candidate and CV only for who may read the candidate (as GET /candidates/:id decides).
+		const readsCandidate = await assertCanReadCandidate(rt.db, actor, interview.candidateId).then(
+			() => true,
+			(err: unknown) => {
+				if (err instanceof Forbidden) return false;
+				throw err;
+			}
+		);
 		const [candidate] = await rt.db
 			.select({
 				id: candidates.id,
@@ -97,8 +106,8 @@ export async function offlineKit(rt: Runtime, actor: Actor, user: SessionUser, n
 		if (interview.capabilities.isPanelist) wanted.push(documentNames.scorecard(id, user.id));
 		items.push({
 			interview,
-			candidate: candidate ?? null,
-			cv: cv ?? null,
+			candidate: readsCandidate ? (candidate ?? null) : null,
+			cv: readsCandidate ? (cv ?? null) : null,
 			template: template ?? null,
 			documents: await allowedDocuments(rt, user, wanted)
 		});
