@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cvDocx } from '../helpers/cvs';
 import { BACKENDS } from '../helpers/env';
 import {
 	addApplication,
@@ -7,8 +6,8 @@ import {
 	createMember,
 	createOrg,
 	openRequirement,
-	postForm,
 	startApp,
+	uploadCvText,
 	type Member,
 	type Org,
 	type RunningApp
@@ -84,23 +83,12 @@ describe.each(BACKENDS)('offline interview kit on %s', (backend) => {
 		otherRequirementId = (await openRequirement(org, 'Other Role')).id;
 		const candidate = await createCandidate(org.recruiter, { name: 'Kim Kitted', current_title: 'Data Engineer' });
 		candidateId = candidate.id;
-		const upload = await postForm(running.url, org.recruiter.token, `/candidates/${candidateId}/resume`, {
-			bytes: cvDocx('Kim Kitted\nBuilt a streaming pipeline on Kafka and Flink for offline-first trains.'),
-			name: 'kim.docx',
-			type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
-		});
-		expect(upload.status, JSON.stringify(upload.body)).toBe(201);
-		const deadline = Date.now() + 30_000;
-		for (;;) {
-			const docs = await org.recruiter.api.get(`/candidates/${candidateId}/documents`);
-			const doc = (docs.body.data.items as Array<{ id: string; extraction: string }>).find(
-				(d) => d.id === upload.body.data.id
-			);
-			expect(doc?.extraction).not.toBe('failed');
-			if (doc?.extraction === 'done') break;
-			if (Date.now() > deadline) throw new Error('CV extraction did not finish');
-			await new Promise((resolve) => setTimeout(resolve, 50));
-		}
+		await uploadCvText(
+			running,
+			org.recruiter,
+			candidateId,
+			'Kim Kitted\nBuilt a streaming pipeline on Kafka and Flink for offline-first trains.'
+		);
 		const application = (await addApplication(org.recruiter, requirementId, candidateId)).id;
 		const other = await createCandidate(org.recruiter, { name: 'Olga Other' });
 		const otherApplication = (await addApplication(org.recruiter, otherRequirementId, other.id)).id;

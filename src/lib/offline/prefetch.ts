@@ -122,6 +122,24 @@ async function storeKit(kit: OfflineKit): Promise<void> {
 	}
 }
 
+/**
+ * Asks the service worker to keep the interview room page of each kit interview (its `user`
+ * message: the worker fetches and keeps the page for this user), so that it opens offline also
+ * as a full page load — a bookmark, a reload, a link while SvelteKit's data request fails.
+ */
+async function keepPages(userId: string, kit: OfflineKit): Promise<void> {
+	if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
+	const registration = await Promise.race([
+		navigator.serviceWorker.ready,
+		new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000))
+	]);
+	const worker = registration?.active;
+	if (!worker) return;
+	for (const item of kit.interviews) {
+		worker.postMessage({ type: 'user', id: userId, url: `/interviews/${item.interview.id}` });
+	}
+}
+
 /** The cached kit entry of one interview (CV text and the rest), e.g. for the interview room offline. */
 export async function cachedKitInterview(interviewId: string): Promise<KitInterview | null> {
 	const cached = await cachedResponse(KIT_PATH);
@@ -150,6 +168,7 @@ export function prefetchKit(userId: string, fetchFn: typeof fetch = fetch): Prom
 			.catch(() => null);
 		if (!kit) return null;
 		await storeKit(kit);
+		await keepPages(userId, kit);
 		const feedback = kit.interviews.map((i) => `/interviews/${i.interview.id}/feedback`);
 		await pool(feedback, KIT_CONCURRENCY, async (path) => {
 			const answer = await createApi(fetchFn)
