@@ -135,8 +135,14 @@ async function keepPages(userId: string, kit: OfflineKit): Promise<void> {
 	]);
 	const worker = registration?.active;
 	if (!worker) return;
-	for (const item of kit.interviews) {
-		worker.postMessage({ type: 'user', id: userId, url: `/interviews/${item.interview.id}` });
+	const paths = kit.interviews.map((item) => `/interviews/${item.interview.id}`);
+	for (const url of paths) worker.postMessage({ type: 'user', id: userId, url });
+	// The kit counts as ready once the worker has kept the pages (a few seconds at most).
+	const deadline = Date.now() + 10_000;
+	while (typeof caches !== 'undefined' && Date.now() < deadline) {
+		const kept = await Promise.all(paths.map((p) => caches.match(new URL(p, location.origin).href)));
+		if (kept.every(Boolean)) return;
+		await new Promise((resolve) => setTimeout(resolve, 200));
 	}
 }
 
