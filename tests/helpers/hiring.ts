@@ -2,6 +2,7 @@ import * as decoding from 'lib0/decoding';
 import pg from 'pg';
 import { expect } from 'vitest';
 import type { HocuspocusProvider } from '@hocuspocus/provider';
+import { cvDocx } from './cvs';
 import { apiClient, openEventStream, startProcess, type RunningProcess, type ServerSentEvent } from './app';
 import { createTestDatabase, type TestDatabase } from './db';
 import type { Backend } from './env';
@@ -256,4 +257,25 @@ export function recordSyncStatuses(provider: HocuspocusProvider): boolean[] {
 		}
 	});
 	return statuses;
+}
+
+/** Uploads `text` as a DOCX CV of the candidate and waits until its text is extracted. */
+export async function uploadCvText(running: RunningApp, who: Member, candidateId: string, text: string) {
+	const upload = await postForm(running.url, who.token, `/candidates/${candidateId}/resume`, {
+		bytes: cvDocx(text),
+		name: 'cv.docx',
+		type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
+	});
+	expect(upload.status, JSON.stringify(upload.body)).toBe(201);
+	const deadline = Date.now() + 30_000;
+	for (;;) {
+		const docs = await who.api.get(`/candidates/${candidateId}/documents`);
+		const doc = (docs.body.data.items as Array<{ id: string; extraction: string }>).find(
+			(d) => d.id === upload.body.data.id
+		);
+		expect(doc?.extraction).not.toBe('failed');
+		if (doc?.extraction === 'done') return upload.body.data as { id: string };
+		if (Date.now() > deadline) throw new Error('CV text extraction did not finish in 30 s');
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
 }

@@ -1,7 +1,7 @@
 import { HocuspocusProvider } from '@hocuspocus/provider';
 import * as Y from 'yjs';
 import type { ServerNotice } from './limits';
-import { keepLocally } from '../offline/documents';
+import { keepLocally, type LocalCopy } from '../offline/documents';
 import { reconnectWhenOnline } from '../offline/reconnect';
 import { signedInUserId } from '../offline/session';
 
@@ -14,6 +14,8 @@ export function collabUrl(location: Location = window.location): string {
 export interface OpenedDocument {
 	doc: Y.Doc;
 	provider: HocuspocusProvider;
+	/** The offline copy in IndexedDB (null when nothing is kept). */
+	local: LocalCopy | null;
 	destroy(): void;
 }
 
@@ -62,6 +64,7 @@ export function openDocument(
 	return {
 		doc,
 		provider,
+		local,
 		destroy() {
 			stopReconnecting();
 			local?.release();

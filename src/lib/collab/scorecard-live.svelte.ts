@@ -36,6 +36,8 @@ export class LiveScorecard {
 	summary = $state('');
 	status = $state('connecting');
 	synced = $state(false);
+	/** This browser's stored copy has loaded (offline: it can be edited and merges on reconnect). */
+	localReady = $state(false);
 	/** The server connected this document read-only (a cancelled interview). */
 	readOnly = $state(false);
 	notice = $state<ServerNotice | null>(null);
@@ -57,6 +59,10 @@ export class LiveScorecard {
 			this.readOnly = scope === 'readonly';
 		});
 		this.#opened.doc.on('update', this.#refresh);
+		void this.#opened.local?.persistence.whenSynced.then(() => {
+			this.localReady = true;
+			this.#refresh();
+		});
 	}
 
 	#refresh = () => {
@@ -75,6 +81,14 @@ export class LiveScorecard {
 
 	get live(): boolean {
 		return this.status === 'connected' && this.synced;
+	}
+
+	/**
+	 * Ratings can be changed: live, or — with no network — on the stored copy (the offline
+	 * interview kit syncs it ahead); the sync server still checks the write when it arrives.
+	 */
+	get editable(): boolean {
+		return this.live || this.localReady;
 	}
 
 	/** Nothing typed here is still waiting to reach the server. */

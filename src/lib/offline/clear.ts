@@ -1,4 +1,5 @@
 import { closeLocalCopies, forgetUnsynced, userStoragePrefix } from './documents';
+import { forgetKitMarks } from './prefetch';
 import { closeRecords, recordsDatabaseName } from './records';
 import { PAGES_CACHE_PREFIX } from './sw-rules';
 
@@ -33,6 +34,7 @@ export async function clearUserData(userId: string): Promise<void> {
 		);
 	}
 	forgetUnsynced(userId);
+	forgetKitMarks(userId);
 	if (typeof caches !== 'undefined') {
 		const names = await caches.keys();
 		await Promise.all(names.filter((name) => name.startsWith(PAGES_CACHE_PREFIX)).map((name) => caches.delete(name)));

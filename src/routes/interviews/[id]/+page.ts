@@ -1,4 +1,5 @@
 import { ApiError, createApi, raiseForLoad, type ListData } from '$lib/api/client';
+import { cachedKitInterview } from '$lib/offline/prefetch';
 import type { Feedback, Interview, ScorecardTemplate } from '../types';
 import type { PageLoad } from './$types';
 
@@ -33,8 +34,28 @@ export const load: PageLoad = async ({ fetch, params, depends }) => {
 				throw err;
 			})
 		]);
-		return { interview, feedback: feedback.items, template, candidate };
+		const kit = await cachedKitInterview(params.id);
+		return { interview, feedback: feedback.items, template, candidate, cvText: kit?.cv?.text ?? null, fromKit: false };
 	} catch (err) {
+		// No network: the offline interview kit fetched ahead (`$lib/offline/prefetch`) has it all.
+		if (err instanceof ApiError && err.code === 'NETWORK_ERROR') {
+			const kit = await cachedKitInterview(params.id);
+			if (kit) {
+				return {
+					interview: kit.interview as unknown as Interview,
+					feedback: [] as Feedback[],
+					template: kit.template as unknown as ScorecardTemplate | null,
+					candidate: kit.candidate
+						? ({
+								...kit.candidate,
+								documents: kit.cv ? [{ id: kit.cv.id, kind: 'cv', file_name: kit.cv.file_name }] : []
+							} as unknown as CandidateSummary)
+						: null,
+					cvText: kit.cv?.text ?? null,
+					fromKit: true
+				};
+			}
+		}
 		raiseForLoad(err);
 	}
 };
