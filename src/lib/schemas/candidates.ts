@@ -131,6 +131,10 @@ export const stagesInput = z.object({
 		.refine(
 			(s) => s.every((x) => x.key !== 'rejected' && x.key !== 'withdrawn'),
 			'rejected and withdrawn are always there'
+		)
+		.refine(
+			(s) => s.some((x) => x.key === 'hired'),
+			'The hired stage can be renamed but not removed (keep an entry with key "hired")'
 		),
 	version: versionField
 });
