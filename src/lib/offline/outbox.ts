@@ -199,7 +199,7 @@ export class Outbox {
 		} else if (recordIdOfPath(path)) {
 			const changed = { ...fields };
 			delete changed.version;
-			optimistic = { ...(before ?? {}), ...changed, pending: true };
+			optimistic = { ...(before ?? {}), ...changed, id: recordIdOfPath(path), pending: true };
 			await this.hooks.apply?.(path, changed);
 		}
 		this.hooks.changed?.();
