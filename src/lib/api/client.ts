@@ -7,6 +7,10 @@ import type { ApprovalRule, ApprovalStatus, ApproverSpec } from '$lib/domain/app
 import type { NotificationKind } from '$lib/domain/notifications';
 import type { EmploymentType, RemotePolicy, RequirementAction, RequirementStatus } from '$lib/domain/requirements';
 import type { Role } from '$lib/roles';
+import type { WriteMethod } from '$lib/offline/outbox';
+import { cachedResponse, storeResponse } from '$lib/offline/records';
+import { signedInUserId } from '$lib/offline/session';
+import { queueWrite } from '$lib/offline/sync.svelte';
 
 export interface FieldIssue {
 	field: string;
@@ -44,6 +48,39 @@ export class ApiError extends Error {
 
 type Fetch = typeof fetch;
 
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The signed-in user in the browser (null on the server and on signed-out pages). */
+function browserUser(): string | null {
+	if (typeof window === 'undefined' || typeof indexedDB === 'undefined') return null;
+	return signedInUserId();
+}
+
+async function send(
+	fetchFn: Fetch,
+	method: string,
+	path: string,
+	body: unknown,
+	headers: Record<string, string>
+): Promise<Response | null> {
+	try {
+		return await fetchFn(`/api/v1${path}`, {
+			method,
+			headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+			body: body === undefined ? undefined : JSON.stringify(body),
+			credentials: 'same-origin'
+		});
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * One API call. In the browser (issue 6): every write carries an Idempotency-Key; a write made
+ * offline, or that fails with a network error, goes into the user's outbox under that key and
+ * answers the optimistic record (marked `pending: true`); it is replayed on reconnect. GET answers
+ * are kept in the record cache and answered from it when the network is gone.
+ */
 async function request<T>(
 	fetchFn: Fetch,
 	method: string,
@@ -51,15 +88,24 @@ async function request<T>(
 	body?: unknown,
 	headers: Record<string, string> = {}
 ): Promise<T> {
-	let response: Response;
-	try {
-		response = await fetchFn(`/api/v1${path}`, {
-			method,
-			headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-			body: body === undefined ? undefined : JSON.stringify(body),
-			credentials: 'same-origin'
-		});
-	} catch {
+	const userId = browserUser();
+	const write = WRITES.has(method);
+	if (userId && write && !Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key')) {
+		headers = { ...headers, 'idempotency-key': crypto.randomUUID() };
+	}
+	const key = Object.entries(headers).find(([h]) => h.toLowerCase() === 'idempotency-key')?.[1];
+	const queue = async (): Promise<T> => {
+		const optimistic = await queueWrite(userId!, method as WriteMethod, path, body, key!);
+		return (optimistic ?? { pending: true }) as T;
+	};
+	if (userId && write && key && typeof navigator !== 'undefined' && !navigator.onLine) return queue();
+	const response = await send(fetchFn, method, path, body, headers);
+	if (!response) {
+		if (userId && write && key) return queue();
+		if (userId && method === 'GET') {
+			const cached = await cachedResponse(path).catch(() => null);
+			if (cached) return cached.body as T;
+		}
 		throw new ApiError(0, 'NETWORK_ERROR', 'The server cannot be reached');
 	}
 	let payload: unknown = null;
@@ -72,7 +118,10 @@ async function request<T>(
 		| { success: true; data: T }
 		| { success: false; error: { code: string; message: string; details?: FieldIssue[]; data?: unknown } }
 		| null;
-	if (response.ok && envelope && envelope.success) return envelope.data;
+	if (response.ok && envelope && envelope.success) {
+		if (userId && method === 'GET') void storeResponse(path, envelope.data).catch(() => {});
+		return envelope.data;
+	}
 	if (envelope && !envelope.success) {
 		throw new ApiError(
 			response.status,

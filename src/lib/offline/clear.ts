@@ -1,6 +1,8 @@
 import { closeLocalCopies, forgetUnsynced, userStoragePrefix } from './documents';
 import { forgetKitMarks } from './prefetch';
+import { outboxDatabaseName } from './outbox';
 import { closeRecords, recordsDatabaseName } from './records';
+import { closeSync } from './sync.svelte';
 import { PAGES_CACHE_PREFIX } from './sw-rules';
 
 /** Deletes one IndexedDB database; resolves also when another tab still holds it open. */
@@ -17,13 +19,16 @@ function deleteDatabase(name: string): Promise<void> {
 /**
  * Removes what this browser keeps of `userId` (shared laptops, issue 6 part 6): the live
  * documents in IndexedDB (`hh:<userId>:…`), the record cache (`hh-records:<userId>`), the
+ * outbox and its conflicts (`hh-outbox:<userId>`), the
  * marks of unsynced changes, and the service worker's cached pages.
  */
 export async function clearUserData(userId: string): Promise<void> {
 	const prefix = userStoragePrefix(userId);
 	await closeLocalCopies(userId);
 	closeRecords(userId);
+	closeSync(userId);
 	if (typeof indexedDB !== 'undefined') await deleteDatabase(recordsDatabaseName(userId));
+	if (typeof indexedDB !== 'undefined') await deleteDatabase(outboxDatabaseName(userId));
 	if (typeof indexedDB !== 'undefined' && 'databases' in indexedDB) {
 		const databases = await indexedDB.databases();
 		await Promise.all(

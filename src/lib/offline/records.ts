@@ -274,3 +274,59 @@ export async function cachedResponse(path: string): Promise<{ body: unknown; syn
 	}
 	return null;
 }
+
+/** The cached record at a detail path (`/candidates/<id>`), or null. */
+export async function cachedRecordAt(path: string): Promise<Record<string, unknown> | null> {
+	const db = database();
+	const shape = kindOfPath(path);
+	if (!db || !shape?.detailId) return null;
+	return (await db.records.get(`${shape.kind}:${shape.detailId}`))?.data ?? null;
+}
+
+/**
+ * A record created offline (or its server answer): stored, and put first in the cached lists of
+ * its collection (`/candidates`, `/candidates?…`) so that lists show it.
+ */
+export async function cacheCreated(
+	kind: RecordKind,
+	collectionPath: string,
+	record: { id: string } & Record<string, unknown>
+): Promise<void> {
+	const db = database();
+	if (!db) return;
+	await cacheRecord(kind, record);
+	await db.responses.toCollection().modify((entry) => {
+		if (entry.path.split('?')[0] !== collectionPath) return;
+		const body = entry.body;
+		if (isObject(body) && Array.isArray(body.items) && !body.items.some((i: unknown) => hasId(i) && i.id === record.id))
+			body.items = [record, ...body.items];
+	});
+}
+
+/** A create reached the server: the temporary id becomes the real one in records and lists. */
+export async function renameRecord(
+	kind: RecordKind,
+	tempId: string,
+	record: { id: string } & Record<string, unknown>
+): Promise<void> {
+	const db = database();
+	if (!db) return;
+	await db.transaction('rw', db.records, db.responses, async () => {
+		const existing = await db.records.get(`${kind}:${tempId}`);
+		await db.records.delete(`${kind}:${tempId}`);
+		await db.records.put({
+			key: `${kind}:${record.id}`,
+			kind,
+			id: record.id,
+			data: { ...(existing?.data ?? {}), ...record, pending: false },
+			syncedAt: Date.now()
+		});
+		await db.responses.toCollection().modify((entry) => {
+			const body = entry.body;
+			if (isObject(body) && Array.isArray(body.items))
+				body.items = body.items.map((item: unknown) =>
+					hasId(item) && item.id === tempId ? { ...item, ...record, pending: false } : item
+				);
+		});
+	});
+}

@@ -1,5 +1,6 @@
 import { clearUserData } from './clear';
 import { unsyncedDocuments } from './documents';
+import { sync } from './sync.svelte';
 
 const WARNING =
 	'Some of your changes have not reached the server yet (you were offline). ' +
@@ -16,7 +17,8 @@ export function signOutHandler(userId: string) {
 		if (!(form instanceof HTMLFormElement)) return;
 		event.preventDefault();
 		if (clearing) return;
-		if (unsyncedDocuments(userId).length > 0 && !confirm(WARNING)) return;
+		const unsynced = unsyncedDocuments(userId).length > 0 || (sync.userId === userId && sync.pending > 0);
+		if (unsynced && !confirm(WARNING)) return;
 		clearing = true;
 		try {
 			await clearUserData(userId);

@@ -1,0 +1,395 @@
+/**
+ * The outbox (issue 6 parts 4 and 5): a Dexie database per signed-in user (`hh-outbox:<userId>`)
+ * holding every REST write made while offline (or that failed with a network error), in order.
+ * Each entry carries a client-generated id (sent as `Idempotency-Key`, so the server answers a
+ * repeat with the stored answer and changes nothing), the request, the record version and the
+ * field values it was based on, and the time.
+ *
+ * Replay runs strictly in order, one request at a time:
+ * - success: the entry goes; a create's temporary id (`tmp-…`) is replaced by the real one in
+ *   every later entry (path and body) and in the record cache;
+ * - network error or 5xx: replay stops, the entry stays (same key) and is retried later;
+ * - 401: replay stops and waits for the same user to sign in again (`needsSignIn`);
+ * - 409 VERSION_CONFLICT: merged field by field against the current record carried by the 409 —
+ *   fields only the client changed are re-sent on the current version, fields both sides changed
+ *   keep the server's value and go into the conflict list ("keep mine" / "keep theirs");
+ * - any other 4xx: the optimistic change is reverted and the entry goes into the conflict list
+ *   with the server's reason. Nothing is dropped silently.
+ *
+ * This module knows nothing of SvelteKit: the record cache is reached through `OutboxHooks`, so
+ * it runs (and is tested) anywhere IndexedDB exists.
+ */
+import Dexie, { type Table } from 'dexie';
+
+export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface OutboxEntry {
+	seq?: number;
+	/** The Idempotency-Key. */
+	id: string;
+	method: WriteMethod;
+	/** Below `/api/v1`. */
+	path: string;
+	body: unknown;
+	/** The record version the change was based on (`body.version`), if any. */
+	baseVersion: number | null;
+	/** The values the changed fields had before the change (from the record cache). */
+	base: Record<string, unknown> | null;
+	/** A create's temporary id, replaced by the server's on success. */
+	tempId: string | null;
+	createdAt: number;
+	attempts: number;
+}
+
+export interface ConflictEntry {
+	id: string;
+	/** `field` — both sides changed a field; `refused` — the server refused the write. */
+	type: 'field' | 'refused';
+	method: WriteMethod;
+	path: string;
+	recordId: string | null;
+	field: string | null;
+	mine: unknown;
+	theirs: unknown;
+	reason: string;
+	/** The refused request's body (for the panel). */
+	body: unknown;
+	createdAt: number;
+}
+
+export type ReplayOutcome = 'done' | 'offline' | 'signed-out' | 'busy';
+
+interface ServerAnswer {
+	status: number;
+	data: unknown;
+	code: string | null;
+	message: string;
+}
+
+export interface OutboxHooks {
+	/** The cached record, before an optimistic change. */
+	cached?(path: string): Promise<Record<string, unknown> | null>;
+	/** Applies fields to a cached record (optimistic write or server answer). */
+	apply?(path: string, fields: Record<string, unknown>): Promise<void>;
+	/** Removes a cached record (optimistic delete, refused create). */
+	remove?(path: string): Promise<void>;
+	/** A create answered: the temporary id became the real one. */
+	rename?(path: string, tempId: string, record: Record<string, unknown>): Promise<void>;
+	/** Something changed (entries, conflicts, state). */
+	changed?(): void;
+}
+
+class OutboxDatabase extends Dexie {
+	entries!: Table<OutboxEntry, number>;
+	conflicts!: Table<ConflictEntry, string>;
+
+	constructor(name: string) {
+		super(name);
+		this.version(1).stores({ entries: '++seq, &id', conflicts: 'id, recordId, createdAt' });
+	}
+}
+
+export const outboxDatabaseName = (userId: string) => `hh-outbox:${userId}`;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+	!!value && typeof value === 'object' && !Array.isArray(value);
+
+const equal = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+const camel = (field: string) => field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** A field of the current record as the 409 carries it (snake_case, or camelCase). */
+function fieldOf(record: Record<string, unknown>, field: string): unknown {
+	if (field in record) return record[field];
+	return record[camel(field)];
+}
+
+export function newKey(): string {
+	return crypto.randomUUID();
+}
+
+export const isTempId = (value: string) => value.startsWith('tmp-');
+
+/** The id in a path's last `/<collection>/<id>` pair, if the path names one record. */
+export function recordIdOfPath(path: string): string | null {
+	const segments = path.split('?')[0].split('/').filter(Boolean);
+	return segments.length >= 2 && segments.length % 2 === 0 ? segments[segments.length - 1] : null;
+}
+
+/** A POST to a collection (`/candidates`, `/requirements/x/applications`) creates a record. */
+export function isCreate(method: WriteMethod, path: string): boolean {
+	const segments = path.split('?')[0].split('/').filter(Boolean);
+	return method === 'POST' && segments.length % 2 === 1;
+}
+
+function replaceAll(value: unknown, from: string, to: string): unknown {
+	if (typeof value === 'string') return value.split(from).join(to);
+	if (Array.isArray(value)) return value.map((v) => replaceAll(v, from, to));
+	if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceAll(v, from, to)]));
+	return value;
+}
+
+export class Outbox {
+	readonly db: OutboxDatabase;
+	private replaying: Promise<ReplayOutcome> | null = null;
+	/** Replay stopped on 401: waits for the same user to sign in again. */
+	needsSignIn = false;
+
+	constructor(
+		readonly userId: string,
+		private readonly fetchFn: typeof fetch,
+		private readonly hooks: OutboxHooks = {},
+		/** Where the API lives, e.g. `/api/v1` (or an absolute URL). */
+		private readonly base = '/api/v1'
+	) {
+		this.db = new OutboxDatabase(outboxDatabaseName(userId));
+	}
+
+	close(): void {
+		this.db.close();
+	}
+
+	async pending(): Promise<OutboxEntry[]> {
+		return this.db.entries.orderBy('seq').toArray();
+	}
+
+	async conflicts(): Promise<ConflictEntry[]> {
+		return this.db.conflicts.orderBy('createdAt').toArray();
+	}
+
+	async counts(): Promise<{ pending: number; conflicts: number }> {
+		return { pending: await this.db.entries.count(), conflicts: await this.db.conflicts.count() };
+	}
+
+	/**
+	 * Queues a write and applies it to the record cache. Returns the optimistic record: a
+	 * create's body with its temporary id, an update's cached record with the new fields.
+	 */
+	async enqueue(
+		method: WriteMethod,
+		path: string,
+		body: unknown,
+		key: string = newKey()
+	): Promise<Record<string, unknown> | null> {
+		const create = isCreate(method, path);
+		const tempId = create ? `tmp-${newKey()}` : null;
+		const fields = isObject(body) ? body : {};
+		const before = create ? null : ((await this.hooks.cached?.(path)) ?? null);
+		const base: Record<string, unknown> | null = before
+			? Object.fromEntries(Object.keys(fields).map((f) => [f, before[f]]))
+			: null;
+		const version = typeof fields.version === 'number' ? fields.version : null;
+		await this.db.entries.add({
+			id: key,
+			method,
+			path,
+			body,
+			baseVersion: version,
+			base,
+			tempId,
+			createdAt: Date.now(),
+			attempts: 0
+		});
+		let optimistic: Record<string, unknown> | null = null;
+		if (create && tempId) {
+			optimistic = { ...fields, id: tempId, version: 0, pending: true };
+			await this.hooks.apply?.(`${path.split('?')[0]}/${tempId}`, optimistic);
+		} else if (method === 'DELETE') {
+			await this.hooks.remove?.(path);
+		} else if (recordIdOfPath(path)) {
+			const changed = { ...fields };
+			delete changed.version;
+			optimistic = { ...(before ?? {}), ...changed, id: recordIdOfPath(path), pending: true };
+			await this.hooks.apply?.(path, changed);
+		}
+		this.hooks.changed?.();
+		return optimistic;
+	}
+
+	private async send(entry: OutboxEntry): Promise<ServerAnswer | null> {
+		let response: Response;
+		try {
+			response = await this.fetchFn(`${this.base}${entry.path}`, {
+				method: entry.method,
+				headers: {
+					'idempotency-key': entry.id,
+					...(entry.body === undefined || entry.method === 'DELETE' ? {} : { 'content-type': 'application/json' })
+				},
+				body: entry.body === undefined || entry.method === 'DELETE' ? undefined : JSON.stringify(entry.body),
+				credentials: 'same-origin'
+			});
+		} catch {
+			return null;
+		}
+		let payload: unknown = null;
+		try {
+			payload = await response.json();
+		} catch {
+			// not JSON
+		}
+		const envelope = isObject(payload) ? payload : {};
+		const error = isObject(envelope.error) ? envelope.error : {};
+		return {
+			status: response.status,
+			data: response.ok ? envelope.data : error.data,
+			code: typeof error.code === 'string' ? error.code : null,
+			message: typeof error.message === 'string' ? error.message : `Request failed (${response.status})`
+		};
+	}
+
+	/** Replays the queue in order, one at a time. Concurrent calls share one run. */
+	replay(): Promise<ReplayOutcome> {
+		if (this.replaying) return this.replaying;
+		this.replaying = this.run().finally(() => {
+			this.replaying = null;
+			this.hooks.changed?.();
+		});
+		return this.replaying;
+	}
+
+	private async run(): Promise<ReplayOutcome> {
+		if (this.needsSignIn) return 'signed-out';
+		for (;;) {
+			const entry = await this.db.entries.orderBy('seq').first();
+			if (!entry) return 'done';
+			await this.db.entries.update(entry.seq!, { attempts: entry.attempts + 1 });
+			const answer = await this.send(entry);
+			if (!answer || answer.status >= 500 || answer.status === 429 || answer.code === 'IDEMPOTENCY_IN_PROGRESS') {
+				return 'offline';
+			}
+			if (answer.status === 401) {
+				this.needsSignIn = true;
+				return 'signed-out';
+			}
+			if (answer.status < 400) await this.succeeded(entry, answer);
+			else if (answer.status === 409 && answer.code === 'VERSION_CONFLICT' && isObject(answer.data))
+				await this.merge(entry, answer.data);
+			else await this.refused(entry, answer);
+			this.hooks.changed?.();
+		}
+	}
+
+	/** After the same user signed in again: replay may go on. */
+	async resume(): Promise<ReplayOutcome> {
+		this.needsSignIn = false;
+		return this.replay();
+	}
+
+	private async succeeded(entry: OutboxEntry, answer: ServerAnswer): Promise<void> {
+		const record = isObject(answer.data) ? answer.data : null;
+		const realId = record && typeof record.id === 'string' ? record.id : null;
+		await this.db.transaction('rw', this.db.entries, this.db.conflicts, async () => {
+			await this.db.entries.delete(entry.seq!);
+			if (entry.tempId && realId) {
+				const from = entry.tempId;
+				await this.db.entries.toCollection().modify((later) => {
+					later.path = later.path.split(from).join(realId);
+					later.body = replaceAll(later.body, from, realId);
+				});
+				await this.db.conflicts.toCollection().modify((c) => {
+					c.path = c.path.split(from).join(realId);
+					if (c.recordId === from) c.recordId = realId;
+				});
+			}
+		});
+		if (entry.tempId && realId && record) {
+			await this.hooks.rename?.(`${entry.path.split('?')[0]}/${entry.tempId}`, entry.tempId, record);
+		} else if (record && realId && entry.method !== 'DELETE') {
+			const path = recordIdOfPath(entry.path) === realId ? entry.path : null;
+			if (path) await this.hooks.apply?.(path, { ...record, pending: false });
+		}
+	}
+
+	/** 409 on a stale version: field by field against the current record. */
+	private async merge(entry: OutboxEntry, current: Record<string, unknown>): Promise<void> {
+		const mine = isObject(entry.body) ? entry.body : {};
+		const resend: Record<string, unknown> = {};
+		const conflicts: ConflictEntry[] = [];
+		const now = Date.now();
+		for (const [field, value] of Object.entries(mine)) {
+			if (field === 'version') continue;
+			const theirs = fieldOf(current, field);
+			if (equal(theirs, value)) continue; // both ended at the same value
+			const baseKnown = entry.base !== null && field in entry.base;
+			const serverChanged = !baseKnown || !equal(theirs, entry.base![field]);
+			if (serverChanged) {
+				conflicts.push({
+					id: `${entry.id}:${field}`,
+					type: 'field',
+					method: entry.method,
+					path: entry.path,
+					recordId: recordIdOfPath(entry.path),
+					field,
+					mine: value,
+					theirs,
+					reason: 'Changed on the server too; their value was kept',
+					body: null,
+					createdAt: now
+				});
+			} else resend[field] = value;
+		}
+		const version = fieldOf(current, 'version');
+		await this.db.transaction('rw', this.db.entries, this.db.conflicts, async () => {
+			await this.db.entries.delete(entry.seq!);
+			if (conflicts.length) await this.db.conflicts.bulkPut(conflicts);
+			if (Object.keys(resend).length) {
+				// Takes the refused entry's place (first in line), on the current version; a new key since
+				// the body differs.
+				await this.db.entries.add({
+					...entry,
+					seq: entry.seq,
+					id: `${entry.id}.m${entry.attempts}`,
+					body: { ...resend, version },
+					baseVersion: typeof version === 'number' ? version : null,
+					base: Object.fromEntries(Object.keys(resend).map((f) => [f, fieldOf(current, f)])),
+					attempts: 0
+				});
+			}
+		});
+		// The cache shows the server's record, with the client-only fields on top (until re-sent).
+		await this.hooks.apply?.(entry.path, { ...current, ...resend });
+	}
+
+	private async refused(entry: OutboxEntry, answer: ServerAnswer): Promise<void> {
+		const recordId = entry.tempId ?? recordIdOfPath(entry.path);
+		await this.db.transaction('rw', this.db.entries, this.db.conflicts, async () => {
+			await this.db.entries.delete(entry.seq!);
+			await this.db.conflicts.put({
+				id: entry.id,
+				type: 'refused',
+				method: entry.method,
+				path: entry.path,
+				recordId,
+				field: null,
+				mine: entry.body,
+				theirs: null,
+				reason: answer.message,
+				body: entry.body,
+				createdAt: Date.now()
+			});
+		});
+		// Revert the optimistic change.
+		if (entry.tempId) await this.hooks.remove?.(`${entry.path.split('?')[0]}/${entry.tempId}`);
+		else if (entry.base && recordIdOfPath(entry.path)) await this.hooks.apply?.(entry.path, entry.base);
+	}
+
+	/** "Keep mine": re-sends the user's value on the record's current version. */
+	async keepMine(conflictId: string, currentVersion: number | null): Promise<void> {
+		const conflict = await this.db.conflicts.get(conflictId);
+		if (!conflict) return;
+		await this.db.conflicts.delete(conflictId);
+		if (conflict.type === 'field' && conflict.field) {
+			const body: Record<string, unknown> = { [conflict.field]: conflict.mine };
+			if (currentVersion !== null) body.version = currentVersion;
+			await this.enqueue(conflict.method, conflict.path, body);
+		} else {
+			await this.enqueue(conflict.method, conflict.path, conflict.body);
+		}
+	}
+
+	/** "Keep theirs" (or dismiss a refused write): drops the user's change. */
+	async keepTheirs(conflictId: string): Promise<void> {
+		await this.db.conflicts.delete(conflictId);
+		this.hooks.changed?.();
+	}
+}
