@@ -380,7 +380,7 @@ describe.each(BACKENDS)('candidates on %s', (backend) => {
 				{
 					requirement_id: shared.id,
 					closed_application_id: survivorApp.id,
-					closed_stage: 'applied',
+					closed_stage: 'sourced',
 					kept_application_id: duplicateApp.id,
 					kept_stage: 'screening'
 				}
@@ -405,11 +405,11 @@ describe.each(BACKENDS)('candidates on %s', (backend) => {
 				h.via
 			])
 		).toEqual([
-			[null, 'applied', 'api'],
-			['applied', 'screening', 'api'],
+			[null, 'sourced', 'api'],
+			['sourced', 'screening', 'api'],
 			['screening', 'screening', 'merge']
 		]);
-		expect(kept.history[2].reason).toBe('Merged duplicate application (was in applied)');
+		expect(kept.history[2].reason).toBe('Merged duplicate application (was in sourced)');
 		const closing = await org.admin.api.get(
 			`/audit-logs?entity_type=application&entity_id=${survivorApp.id}&action=application.closed_by_merge`
 		);
