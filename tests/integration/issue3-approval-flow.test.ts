@@ -68,6 +68,8 @@ describe.each(BACKENDS)('approval flow: audit trail, history, races and holds on
 				department_id: departmentId,
 				headcount: 1,
 				remote_policy: 'onsite',
+				location_city: 'Frankfurt',
+				location_country: 'DE',
 				salary_min: 60000,
 				salary_max: 80000,
 				currency: 'EUR'

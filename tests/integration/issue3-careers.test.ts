@@ -280,6 +280,47 @@ describe.each(BACKENDS)('careers pages and applications on %s', (backend) => {
 		expect((await recruiter.api.post(`/requirements/${robotics.id}/publish`, { published: 'yes' })).status).toBe(422);
 	});
 
+	it('refuses to publish a posting with no location (422 naming the fields), and keeps one with no end date up 60 days', async () => {
+		const field = await openRequirement({
+			title: 'Field Engineer',
+			department_id: engineering,
+			remote_policy: 'hybrid'
+		});
+		const refused = await publish(field.id, true, null);
+		expect(refused.status, JSON.stringify(refused.body)).toBe(422);
+		expect(refused.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
+			'location_city',
+			'location_country'
+		]);
+		expect((await hm.api.get(`/requirements/${field.id}`)).body.data.published).toBe(false);
+		expect((await page(`/careers/${field.id}`)).status).toBe(404);
+
+		const anywhere = await openRequirement({
+			title: 'Remote Writer',
+			department_id: engineering,
+			remote_policy: 'remote'
+		});
+		const noCountry = await publish(anywhere.id, true, null);
+		expect(noCountry.status).toBe(422);
+		expect(noCountry.body.error.details.map((d: { field: string }) => d.field)).toEqual(['location_country']);
+
+		const current = (await hm.api.get(`/requirements/${field.id}`)).body.data;
+		const located = await hm.api.patch(`/requirements/${field.id}`, {
+			location_city: 'Bremen',
+			location_country: 'DE',
+			version: current.version
+		});
+		expect(located.status, JSON.stringify(located.body)).toBe(200);
+		const published = await recruiter.api.post(`/requirements/${field.id}/publish`, { published: true });
+		expect(published.status, JSON.stringify(published.body)).toBe(200);
+		expect(published.body.data.posting_valid_through).toBe(inDays(60));
+		expect(jsonLd((await page(`/careers/${field.id}`)).html).validThrough).toBe(`${inDays(60)}T23:59:59Z`);
+		// Publishing again without a date keeps the end date it has.
+		const again = await publish(field.id, true, null);
+		expect(again.body.data.posting_valid_through).toBe(inDays(60));
+		expect((await publish(field.id, false)).status).toBe(200);
+	});
+
 	it('takes a posting down everywhere when it is unpublished, expired, held, filled or cancelled', async () => {
 		const gone = { list: false, page: 404, feed: false };
 		const live = { list: true, page: 200, feed: true };

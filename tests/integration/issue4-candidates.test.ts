@@ -355,6 +355,80 @@ describe.each(BACKENDS)('candidates on %s', (backend) => {
 		if (rows) expect(rows.map((r) => r.candidate_id)).toEqual([survivor.id, survivor.id]);
 	});
 
+	it('merges two candidates who applied to the same requirement: the further application stays, the other is closed, audited and reported', async () => {
+		const shared = await openRequirement(org, 'Clash Engineer');
+		const survivor = await createCandidate(recruiter, { name: 'Casey Clash', emails: ['casey@clash.example'] });
+		const duplicate = await createCandidate(
+			recruiter,
+			{ name: 'Casey Clash (referral)', emails: ['c.clash@referral.example'] },
+			''
+		);
+		const survivorApp = await addApplication(recruiter, shared.id, survivor.id);
+		const duplicateApp = await addApplication(recruiter, shared.id, duplicate.id);
+		// The duplicate's application moved on later: it is the one that stays.
+		const moved = await recruiter.api.patch(`/applications/${duplicateApp.id}/stage`, {
+			stage: 'screening',
+			version: duplicateApp.version
+		});
+		expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+
+		const merged = await recruiter.api.post(`/candidates/${survivor.id}/merge`, { duplicate_id: duplicate.id });
+		expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+		expect(merged.body.data.merge).toEqual({
+			moved_applications: 0,
+			closed_applications: [
+				{
+					requirement_id: shared.id,
+					closed_application_id: survivorApp.id,
+					closed_stage: 'sourced',
+					kept_application_id: duplicateApp.id,
+					kept_stage: 'screening'
+				}
+			]
+		});
+
+		// One application on the board, the survivor's, in screening.
+		const after = (await recruiter.api.get(`/candidates/${survivor.id}`)).body.data;
+		expect(after.applications.map((a: { id: string; stage: string }) => [a.id, a.stage])).toEqual([
+			[duplicateApp.id, 'screening']
+		]);
+		const board = await recruiter.api.get(`/requirements/${shared.id}/pipeline`);
+		const cards = board.body.data.cards.filter((c: { candidate_id: string }) => c.candidate_id === survivor.id);
+		expect(cards.map((c: { id: string }) => c.id)).toEqual([duplicateApp.id]);
+
+		// The kept application's history says what was folded into it; the closing is audited.
+		const kept = (await recruiter.api.get(`/applications/${duplicateApp.id}`)).body.data;
+		expect(
+			kept.history.map((h: { from_stage: string | null; to_stage: string; via: string }) => [
+				h.from_stage,
+				h.to_stage,
+				h.via
+			])
+		).toEqual([
+			[null, 'sourced', 'api'],
+			['sourced', 'screening', 'api'],
+			['screening', 'screening', 'merge']
+		]);
+		expect(kept.history[2].reason).toBe('Merged duplicate application (was in sourced)');
+		const closing = await org.admin.api.get(
+			`/audit-logs?entity_type=application&entity_id=${survivorApp.id}&action=application.closed_by_merge`
+		);
+		expect(closing.body.data.items).toHaveLength(1);
+		expect(closing.body.data.items[0]).toMatchObject({
+			actor_id: recruiter.id,
+			metadata: { kept_application_id: duplicateApp.id, survivor_id: survivor.id, duplicate_id: duplicate.id }
+		});
+		// The closed one is kept (soft-deleted) with its own history.
+		const rows = await sql<{ deleted: boolean; history: string }>(
+			running.database,
+			`select a.deleted_at is not null as deleted,
+			        (select count(*) from application_stage_history h where h.application_id = a.id)::text as history
+			   from applications a where a.id = $1`,
+			[survivorApp.id]
+		);
+		if (rows) expect(rows).toEqual([{ deleted: true, history: '1' }]);
+	});
+
 	it('exports the filtered list as a streamed CSV with formula-looking cells neutralised', async () => {
 		const safe = await createCandidate(recruiter, {
 			name: 'Export Safe',

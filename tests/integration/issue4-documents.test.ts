@@ -140,7 +140,10 @@ describe.each(BACKENDS)('candidate documents and careers applications on %s', (b
 	});
 
 	it('turns a careers-page application into a candidate in `applied` with the CV, and does not double a known person', async () => {
-		const requirement = await openRequirement(org, 'Careers Engineer');
+		const requirement = await openRequirement(org, 'Careers Engineer', {
+			location_city: 'Leipzig',
+			location_country: 'DE'
+		});
 		const published = await org.recruiter.api.post(`/requirements/${requirement.id}/publish`, {
 			published: true,
 			valid_through: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)

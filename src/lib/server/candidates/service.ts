@@ -11,6 +11,7 @@ import { lockForUpdate } from '../db/locking';
 import { inTransaction } from '../db/transaction';
 import {
 	applications,
+	applicationStageHistory,
 	candidateDocuments,
 	candidateIdentities,
 	candidateNotes,
@@ -526,11 +527,21 @@ export async function deleteCandidate(rt: Runtime, actor: Actor, id: string) {
 	});
 }
 
+/** Both candidates had applied to one requirement: the application kept and the one closed. */
+export interface MergeClash {
+	requirementId: string;
+	closedApplicationId: string;
+	closedStage: string;
+	keptApplicationId: string;
+	keptStage: string;
+}
+
 /**
  * Merges `duplicateId` into `survivorId`: applications, documents, notes and identifiers move
  * to the survivor, which keeps every e-mail and tag and fills its empty fields from the
  * duplicate. When both applied to the same requirement, the application further in the
- * pipeline stays and the other is closed (kept, soft-deleted, noted in the audit row). The
+ * pipeline stays and the other is closed (kept soft-deleted with its history, audited, noted in the
+ * kept one's stage history, and reported in the answer). The
  * duplicate stays as a tombstone pointing to the survivor. Audited on both.
  */
 export async function mergeCandidates(rt: Runtime, actor: Actor, survivorId: string, duplicateId: string) {
@@ -561,6 +572,7 @@ export async function mergeCandidates(rt: Runtime, actor: Actor, survivorId: str
 			.from(applications)
 			.where(and(eq(applications.candidateId, duplicateId), isNull(applications.deletedAt)));
 		const closed: string[] = [];
+		const clashes: MergeClash[] = [];
 		for (const app of duplicateApps) {
 			const clash = survivorApps.find((a) => a.requirementId === app.requirementId);
 			if (!clash) {
@@ -582,7 +594,32 @@ export async function mergeCandidates(rt: Runtime, actor: Actor, survivorId: str
 			} else {
 				await tx.update(applications).set({ deletedAt: new Date() }).where(eq(applications.id, app.id));
 			}
+			const keep = keepDuplicate ? app : clash;
 			closed.push(drop.id);
+			clashes.push({
+				requirementId: drop.requirementId,
+				closedApplicationId: drop.id,
+				closedStage: drop.stage,
+				keptApplicationId: keep.id,
+				keptStage: keep.stage
+			});
+			// The closed application keeps its own history (soft-deleted, still readable); the kept
+			// one says in its history what was folded into it, and the closing is audited.
+			await tx.insert(applicationStageHistory).values({
+				applicationId: keep.id,
+				fromStage: keep.stage,
+				toStage: keep.stage,
+				movedBy: actor.userId,
+				via: 'merge',
+				reason: `Merged duplicate application (was in ${drop.stage})`
+			});
+			await recordAudit(tx, actor, {
+				action: 'application.closed_by_merge',
+				entityType: 'application',
+				entityId: drop.id,
+				before: auditSnapshot(drop),
+				metadata: { kept_application_id: keep.id, survivor_id: survivorId, duplicate_id: duplicateId }
+			});
 			mirrorToBoard(rt, afterCommit, drop.requirementId, [drop.id]);
 		}
 		await tx
@@ -654,10 +691,16 @@ export async function mergeCandidates(rt: Runtime, actor: Actor, survivorId: str
 		});
 		return {
 			after,
+			movedApplications: duplicateApps.length - closed.length,
+			clashes,
 			touchedRequirements: [...new Set([...duplicateApps, ...survivorApps].map((a) => a.requirementId))]
 		};
 	});
-	return { candidate: publicCandidate(row.after), touchedRequirements: row.touchedRequirements };
+	return {
+		candidate: publicCandidate(row.after),
+		merge: { movedApplications: row.movedApplications, closedApplications: row.clashes },
+		touchedRequirements: row.touchedRequirements
+	};
 }
 
 /** Adds a note to a candidate. */

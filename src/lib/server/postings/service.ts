@@ -182,24 +182,34 @@ const applicationFields = z.object({
 });
 
 /**
- * A candidate applies from the careers page: name, e-mail, phone, CV (PDF or DOCX, ≤ 10 MB,
- * content checked) and consent. Stored as a pending inbound application with the CV under
- * DATA_DIR/files; at most APPLY_LIMIT_PER_HOUR per address.
+ * At most APPLY_LIMIT_PER_HOUR applications an hour per address. Applications whose address is
+ * unknown (behind a proxy with TRUST_PROXY set, a request that came round it without the
+ * forwarded header) share ONE bucket, so a missing address never means no limit.
  */
-async function assertUnderApplyLimit(db: Executor, ip: string): Promise<void> {
+async function assertUnderApplyLimit(db: Executor, ip: string | null): Promise<void> {
 	const [recent] = await db
 		.select({ n: count() })
 		.from(inboundApplications)
-		.where(and(eq(inboundApplications.ip, ip), gte(inboundApplications.createdAt, sql`now() - interval '1 hour'`)));
+		.where(
+			and(
+				ip === null ? isNull(inboundApplications.ip) : eq(inboundApplications.ip, ip),
+				gte(inboundApplications.createdAt, sql`now() - interval '1 hour'`)
+			)
+		);
 	if (recent.n >= APPLY_LIMIT_PER_HOUR) {
 		throw new TooManyRequests('Too many applications from your network; please try again in an hour.', 3600);
 	}
 }
 
+/**
+ * A candidate applies from the careers page: name, e-mail, phone, CV (PDF or DOCX, ≤ 10 MB,
+ * content checked) and consent. Stored as a pending inbound application with the CV under
+ * DATA_DIR/files; rate-limited per address (see assertUnderApplyLimit).
+ */
 export async function applyToPosting(rt: Runtime, postingId: string, form: FormData, ip: string | null) {
 	await getPosting(rt, postingId);
 	// Early, before reading the file; counted again below where it cannot race.
-	if (ip) await assertUnderApplyLimit(rt.db, ip);
+	await assertUnderApplyLimit(rt.db, ip);
 	const parsed = applicationFields.safeParse({
 		name: form.get('name') ?? '',
 		email: form.get('email') ?? '',
@@ -215,12 +225,10 @@ export async function applyToPosting(rt: Runtime, postingId: string, form: FormD
 	const type = detectDocumentType(bytes, cv.name, cv.type || undefined);
 	const stored = await storeFile(rt.config.DATA_DIR, bytes);
 	return inTransaction(rt.db, async (tx, afterCommit) => {
-		if (ip) {
-			// A burst of simultaneous posts from one address is counted one at a time (each would
-			// otherwise see the same count before any of them is inserted).
-			await selectRows(tx, sql`select pg_advisory_xact_lock(hashtext(${`careers-apply:${ip}`}))`);
-			await assertUnderApplyLimit(tx, ip);
-		}
+		// A burst of simultaneous posts from one address is counted one at a time (each would
+		// otherwise see the same count before any of them is inserted).
+		await selectRows(tx, sql`select pg_advisory_xact_lock(hashtext(${`careers-apply:${ip ?? 'unknown'}`}))`);
+		await assertUnderApplyLimit(tx, ip);
 		const [row] = await tx
 			.insert(inboundApplications)
 			.values({

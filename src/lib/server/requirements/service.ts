@@ -387,6 +387,42 @@ export async function transitionRequirement(
 	return getRequirement(rt, actor, id);
 }
 
+/** How long a posting stays up when the publisher gives no end date (Google's job results want one). */
+export const DEFAULT_POSTING_DAYS = 60;
+
+/**
+ * The end date a posting gets on publishing: the one given; else the one it had, if still ahead;
+ * else {@link DEFAULT_POSTING_DAYS} from today.
+ */
+export function postingValidThroughFor(given: string | null | undefined, stored: string | null, now = new Date()) {
+	if (given) return given;
+	const today = now.toISOString().slice(0, 10);
+	if (stored && stored >= today) return stored;
+	return new Date(now.getTime() + DEFAULT_POSTING_DAYS * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * A posting must say where the job is: search engines drop a JobPosting without a location, and
+ * candidates need it. On-site and hybrid jobs need a city and a country (`jobLocation`); a remote
+ * job needs the country its applicants must live in (`applicantLocationRequirements`).
+ */
+export function postingLocationIssues(r: Pick<Requirement, 'locationCity' | 'locationCountry' | 'remotePolicy'>) {
+	const issues: FieldIssue[] = [];
+	if (!r.locationCountry) {
+		issues.push({
+			field: 'location_country',
+			message:
+				r.remotePolicy === 'remote'
+					? 'Set the country remote applicants must live in before publishing'
+					: 'Set the country of the job before publishing'
+		});
+	}
+	if (r.remotePolicy !== 'remote' && !r.locationCity?.trim()) {
+		issues.push({ field: 'location_city', message: 'Set the city of an on-site or hybrid job before publishing' });
+	}
+	return issues;
+}
+
 /** Publishes an open requirement on the careers page (or takes it down). */
 export async function setPublished(
 	rt: Runtime,
@@ -401,12 +437,20 @@ export async function setPublished(
 		if (published && before.status !== 'open') {
 			throw new Conflict('Only an open requirement can be published', 'NOT_OPEN', { status: before.status });
 		}
+		if (published) {
+			const missing = postingLocationIssues(before);
+			if (missing.length) throw new ValidationFailed(missing, 'A job posting needs a location');
+		}
 		const [after] = await tx
 			.update(requirements)
 			.set({
 				published,
 				publishedAt: published ? (before.published ? before.publishedAt : new Date()) : before.publishedAt,
-				postingValidThrough: validThrough !== undefined ? validThrough : before.postingValidThrough,
+				postingValidThrough: published
+					? postingValidThroughFor(validThrough, before.postingValidThrough)
+					: validThrough !== undefined
+						? validThrough
+						: before.postingValidThrough,
 				version: before.version + 1
 			})
 			.where(eq(requirements.id, id))
