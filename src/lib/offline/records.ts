@@ -275,6 +275,14 @@ export async function cachedResponse(path: string): Promise<{ body: unknown; syn
 	return null;
 }
 
+/** Cached records of `kind` written offline and not confirmed by the server yet (`pending`). */
+export async function pendingRecords(kind: RecordKind): Promise<Record<string, unknown>[]> {
+	const db = database();
+	if (!db) return [];
+	const all = await db.records.where('kind').equals(kind).toArray();
+	return all.map((r) => r.data).filter((data) => data.pending === true);
+}
+
 /** The cached record at a detail path (`/candidates/<id>`), or null. */
 export async function cachedRecordAt(path: string): Promise<Record<string, unknown> | null> {
 	const db = database();

@@ -42,6 +42,18 @@ function collectionOf(path: string): string {
 	return '/' + segments.slice(0, segments.length - 1).join('/');
 }
 
+/**
+ * The parent records a nested create names in its path, as the server's record names them:
+ * `/requirements/r1/applications/tmp-…` → `{ requirement_id: 'r1' }` (so the optimistic record
+ * can be found from its parent, e.g. a candidate's applications made offline).
+ */
+export function parentIdsOf(path: string): Record<string, string> {
+	const segments = path.split('?')[0].split('/').filter(Boolean);
+	const ids: Record<string, string> = {};
+	for (let i = 0; i + 3 < segments.length; i += 2) ids[`${segments[i].replace(/s$/, '')}_id`] = segments[i + 1];
+	return ids;
+}
+
 function open(userId: string): Outbox {
 	return new Outbox(userId, (input, init) => fetch(input, init), {
 		cached: cachedRecordAt,
@@ -49,7 +61,8 @@ function open(userId: string): Outbox {
 			const shape = kindOfPath(path);
 			if (!shape?.detailId) return;
 			const record = { ...fields, id: shape.detailId };
-			if (shape.detailId.startsWith('tmp-')) await cacheCreated(shape.kind, collectionOf(path), record);
+			if (shape.detailId.startsWith('tmp-'))
+				await cacheCreated(shape.kind, collectionOf(path), { ...parentIdsOf(path), ...record });
 			else await cacheRecord(shape.kind, record);
 		},
 		remove: async (path) => {
