@@ -198,6 +198,8 @@ describe('an offline day (issue 6, done when)', () => {
 		await load(page, room);
 		await expect.poll(() => notesText(page), { timeout: 15_000 }).toContain(ONLINE_NOTE);
 		await page.getByTestId(`competency-${firstKey}`).waitFor();
+		// The room says its data came from this device and may be stale.
+		await page.getByTestId('kit-note').waitFor({ timeout: 15_000 });
 
 		// 3. Offline work. Notes and a rating in the interview room…
 		await focusEditorAtEnd(page, page.getByTestId('collab-editor'));
