@@ -6,7 +6,15 @@
  * signing in resumes it — another user's outbox is another database and is never opened.
  */
 import { Outbox, type ConflictEntry, type OutboxEntry, type ReplayOutcome, type WriteMethod } from './outbox';
-import { cacheCreated, cachedRecordAt, cacheRecord, kindOfPath, removeRecord, renameRecord } from './records';
+import {
+	cacheCreated,
+	cachedRecordAt,
+	cacheRecord,
+	kindOfPath,
+	parentIdsOf,
+	removeRecord,
+	renameRecord
+} from './records';
 
 const RETRY_MS = 5_000;
 
@@ -40,18 +48,6 @@ async function refresh(): Promise<void> {
 function collectionOf(path: string): string {
 	const segments = path.split('?')[0].split('/').filter(Boolean);
 	return '/' + segments.slice(0, segments.length - 1).join('/');
-}
-
-/**
- * The parent records a nested create names in its path, as the server's record names them:
- * `/requirements/r1/applications/tmp-…` → `{ requirement_id: 'r1' }` (so the optimistic record
- * can be found from its parent, e.g. a candidate's applications made offline).
- */
-export function parentIdsOf(path: string): Record<string, string> {
-	const segments = path.split('?')[0].split('/').filter(Boolean);
-	const ids: Record<string, string> = {};
-	for (let i = 0; i + 3 < segments.length; i += 2) ids[`${segments[i].replace(/s$/, '')}_id`] = segments[i + 1];
-	return ids;
 }
 
 function open(userId: string): Outbox {
