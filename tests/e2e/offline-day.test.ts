@@ -194,7 +194,7 @@ describe('an offline day (issue 6, done when)', () => {
 		await load(page, board);
 		await expect.poll(() => status(page).getAttribute('data-state'), { timeout: 15_000 }).toBe('offline');
 		await expect.poll(() => cardOf(page, apps.alice).getAttribute('data-stage'), { timeout: 15_000 }).toBe('applied');
-		await expect.poll(() => cardOf(page, apps.carol).getAttribute('data-stage')).toBe('screening');
+		await expect.poll(() => cardOf(page, apps.carol).getAttribute('data-stage'), { timeout: 15_000 }).toBe('screening');
 		await load(page, room);
 		await expect.poll(() => notesText(page), { timeout: 15_000 }).toContain(ONLINE_NOTE);
 		await page.getByTestId(`competency-${firstKey}`).waitFor();
@@ -205,7 +205,7 @@ describe('an offline day (issue 6, done when)', () => {
 		await focusEditorAtEnd(page, page.getByTestId('collab-editor'));
 		await page.keyboard.press('Enter');
 		await page.keyboard.type(OFFLINE_NOTE);
-		await expect.poll(() => notesText(page)).toContain(OFFLINE_NOTE);
+		await expect.poll(() => notesText(page), { timeout: 15_000 }).toContain(OFFLINE_NOTE);
 		await page
 			.getByTestId(`competency-${firstKey}`)
 			.locator('label')
@@ -220,9 +220,9 @@ describe('an offline day (issue 6, done when)', () => {
 		await load(page, board);
 		await expect.poll(() => cardOf(page, apps.alice).getAttribute('data-stage'), { timeout: 15_000 }).toBe('applied');
 		await moveWithMenu(page, names.alice, 'Screening');
-		await expect.poll(() => cardOf(page, apps.alice).getAttribute('data-stage')).toBe('screening');
+		await expect.poll(() => cardOf(page, apps.alice).getAttribute('data-stage'), { timeout: 15_000 }).toBe('screening');
 		await moveWithMenu(page, names.bob, 'Interview');
-		await expect.poll(() => cardOf(page, apps.bob).getAttribute('data-stage')).toBe('interview');
+		await expect.poll(() => cardOf(page, apps.bob).getAttribute('data-stage'), { timeout: 15_000 }).toBe('interview');
 		await screenshot(page, 'board-offline');
 
 		// …a new location for the requirement…
@@ -259,7 +259,7 @@ describe('an offline day (issue 6, done when)', () => {
 		await expect.poll(() => status(page).getAttribute('data-state'), { timeout: 15_000 }).toBe('offline');
 		await expect.poll(() => pending(page), { timeout: 15_000 }).toBe('3');
 		await expect.poll(() => cardOf(page, apps.alice).getAttribute('data-stage'), { timeout: 15_000 }).toBe('screening');
-		await expect.poll(() => cardOf(page, apps.bob).getAttribute('data-stage')).toBe('interview');
+		await expect.poll(() => cardOf(page, apps.bob).getAttribute('data-stage'), { timeout: 15_000 }).toBe('interview');
 		await status(page).click();
 		const entries = await page.getByTestId('sync-pending-entry').allInnerTexts();
 		expect(entries).toHaveLength(3);
@@ -312,7 +312,7 @@ describe('an offline day (issue 6, done when)', () => {
 		await focusEditorAtEnd(manager, managerEditor);
 		await manager.keyboard.press('Enter');
 		await manager.keyboard.type(MANAGER_NOTE);
-		await expect.poll(() => notesText(manager)).toContain(MANAGER_NOTE);
+		await expect.poll(() => notesText(manager), { timeout: 15_000 }).toContain(MANAGER_NOTE);
 		await load(manager, board);
 		await manager.locator('[data-testid="board-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
 		expect(await manager.getByText(NEW_CANDIDATE).count()).toBe(0);
