@@ -87,6 +87,36 @@ async function load(page: Page, path: string) {
 	await page.goto(path, { waitUntil: 'load', timeout: 30_000 });
 }
 
+/** The API paths whose answers the user's record cache (`hh-records:<user>`) holds. */
+function cachedPaths(page: Page, userId: string): Promise<string[]> {
+	return page.evaluate(
+		(name) =>
+			new Promise<string[]>((resolve) => {
+				const open = indexedDB.open(name);
+				open.onerror = () => resolve([]);
+				open.onsuccess = () => {
+					const db = open.result;
+					try {
+						const keys = db.transaction('responses').objectStore('responses').getAllKeys();
+						keys.onsuccess = () => {
+							resolve(keys.result.map(String));
+							db.close();
+						};
+						keys.onerror = () => {
+							resolve([]);
+							db.close();
+						};
+					} catch {
+						// not created yet
+						resolve([]);
+						db.close();
+					}
+				};
+			}),
+		`hh-records:${userId}`
+	);
+}
+
 async function screenshot(page: Page, name: string) {
 	await page.screenshot({ path: `/tmp/offline-day-${name}.png`, fullPage: true }).catch(() => {});
 }
@@ -165,9 +195,17 @@ describe('an offline day (issue 6, done when)', () => {
 		await page.waitForFunction(() => document.documentElement.dataset.offlineKit === 'ready', undefined, {
 			timeout: 60_000
 		});
-		for (const path of ['/candidates', `/candidates/${carolId}`, '/candidates/new', `/requirements/${requirementId}`]) {
+		// Each page's answers are in the record cache before the next page is opened.
+		const visits: Array<[string, (paths: string[]) => boolean]> = [
+			['/candidates', (paths) => paths.some((p) => p.startsWith('/candidates?'))],
+			[`/candidates/${carolId}`, (paths) => paths.includes('/requirements?status=open&page_size=100&sort=title')],
+			['/candidates/new', () => true],
+			[`/requirements/${requirementId}`, (paths) => paths.includes(`/requirements/${requirementId}`)]
+		];
+		for (const [path, cached] of visits) {
 			await load(page, path);
 			await page.locator('main h1').first().waitFor();
+			await expect.poll(async () => cached(await cachedPaths(page, traveller.id)), { timeout: 15_000 }).toBe(true);
 		}
 		await load(page, `/requirements/${requirementId}/edit`);
 		await page.getByRole('heading', { name: 'Edit requirement', level: 1 }).waitFor();
@@ -175,6 +213,11 @@ describe('an offline day (issue 6, done when)', () => {
 		await page.locator('[data-testid="board-status"][data-synced="true"][data-can-move="true"]').waitFor({
 			timeout: 30_000
 		});
+		await expect
+			.poll(async () => (await cachedPaths(page, traveller.id)).includes(`/requirements/${requirementId}/pipeline`), {
+				timeout: 15_000
+			})
+			.toBe(true);
 		await load(page, room);
 		await page.getByTestId(`competency-${firstKey}`).waitFor({ timeout: 30_000 });
 		const editor = page.getByTestId('collab-editor');

@@ -287,12 +287,16 @@ export async function cachedResponse(path: string): Promise<{ body: unknown; syn
 	return null;
 }
 
-/** Cached records of `kind` written offline and not confirmed by the server yet (`pending`). */
-export async function pendingRecords(kind: RecordKind): Promise<Record<string, unknown>[]> {
+/** Every cached record of `kind` (what the user has seen, and wrote offline). */
+export async function cachedRecords(kind: RecordKind): Promise<Record<string, unknown>[]> {
 	const db = database();
 	if (!db) return [];
-	const all = await db.records.where('kind').equals(kind).toArray();
-	return all.map((r) => r.data).filter((data) => data.pending === true);
+	return (await db.records.where('kind').equals(kind).toArray()).map((r) => r.data);
+}
+
+/** Cached records of `kind` written offline and not confirmed by the server yet (`pending`). */
+export async function pendingRecords(kind: RecordKind): Promise<Record<string, unknown>[]> {
+	return (await cachedRecords(kind)).filter((data) => data.pending === true);
 }
 
 /** The cached record at a detail path (`/candidates/<id>`), or null. */

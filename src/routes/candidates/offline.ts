@@ -3,7 +3,8 @@
  * candidate created offline has only the fields of its form (the server fills the rest), and
  * applications made offline are not in any server answer yet.
  */
-import { cachedRecordAt, pendingRecords } from '$lib/offline/records';
+import { ApiError, type ListData, type Requirement } from '$lib/api/client';
+import { cachedRecordAt, cachedRecords, pendingRecords } from '$lib/offline/records';
 import type { CandidateApplication, CandidateProfile } from './types';
 
 /** An application made offline, not on the server yet: no stage is known until it is. */
@@ -48,4 +49,25 @@ export async function withOfflineChanges(profile: CandidateProfile): Promise<Can
 		});
 	}
 	return pending.length ? { ...candidate, applications: [...candidate.applications, ...pending] } : candidate;
+}
+
+/**
+ * With no network and no cached answer for the open requirements, those the user has seen (the
+ * record cache) that were open then — so a candidate can still be added to one offline.
+ */
+export async function openRequirementsSeen(
+	err: unknown
+): Promise<ListData<Pick<Requirement, 'id' | 'title' | 'reference'>>> {
+	if (!(err instanceof ApiError) || err.code !== 'NETWORK_ERROR') throw err;
+	const seen = (await cachedRecords('requirement').catch(() => []))
+		.filter((r) => r.status === 'open')
+		.flatMap((r) => {
+			const [id, title, reference] = [text(r.id), text(r.title), text(r.reference)];
+			return id && title ? [{ id, title, reference: reference ?? '' }] : [];
+		})
+		.sort((a, b) => a.title.localeCompare(b.title));
+	return {
+		items: seen,
+		pagination: { page: 1, page_size: seen.length, total_items: seen.length, total_pages: 1 }
+	};
 }

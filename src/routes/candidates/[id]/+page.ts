@@ -1,6 +1,6 @@
 import { createApi, raiseForLoad, type ListData, type Requirement } from '$lib/api/client';
 import { can } from '$lib/permissions';
-import { withOfflineChanges } from '../offline';
+import { openRequirementsSeen, withOfflineChanges } from '../offline';
 import type { Candidate, CandidateProfile } from '../types';
 import type { PageLoad } from './$types';
 
@@ -17,7 +17,9 @@ export const load: PageLoad = async ({ fetch, params, depends, parent }) => {
 		const [related, openRequirements] = await Promise.all([
 			relatedId ? api.get<Candidate>(`/candidates/${relatedId}`).catch(() => null) : null,
 			can(user, 'create', 'application')
-				? api.get<ListData<Requirement>>('/requirements?status=open&page_size=100&sort=title')
+				? api
+						.get<ListData<Requirement>>('/requirements?status=open&page_size=100&sort=title')
+						.catch((err: unknown) => openRequirementsSeen(err))
 				: null
 		]);
 		return {
