@@ -79,7 +79,7 @@ async function send(
  * One API call. In the browser (issue 6): every write carries an Idempotency-Key; a write made
  * offline, or that fails with a network error, goes into the user's outbox under that key and
  * answers the optimistic record (marked `pending: true`); it is replayed on reconnect. GET answers
- * are kept in the record cache and answered from it when the network is gone.
+ * are kept in the record cache and answered from it when the network is gone (first, offline).
  */
 async function request<T>(
 	fetchFn: Fetch,
@@ -98,7 +98,14 @@ async function request<T>(
 		const optimistic = await queueWrite(userId!, method as WriteMethod, path, body, key!);
 		return (optimistic ?? { pending: true }) as T;
 	};
-	if (userId && write && key && typeof navigator !== 'undefined' && !navigator.onLine) return queue();
+	const offline = typeof navigator !== 'undefined' && !navigator.onLine;
+	if (userId && write && key && offline) return queue();
+	// Offline, the record cache answers first, also while a page loaded from the service worker
+	// hydrates: it holds what was written offline, the page's own copy does not.
+	if (userId && method === 'GET' && offline) {
+		const cached = await cachedResponse(path).catch(() => null);
+		if (cached) return cached.body as T;
+	}
 	const response = await send(fetchFn, method, path, body, headers);
 	if (!response) {
 		if (userId && write && key) return queue();

@@ -9,6 +9,7 @@
 import { openDocument } from '../collab/provider';
 import { createApi } from '../api/client';
 import { storeResponse, cachedResponse } from './records';
+import { unsyncedDocuments } from './documents';
 
 export interface KitDocument {
 	name: string;
@@ -83,16 +84,22 @@ function syncDocument(userId: string, name: string): Promise<boolean> {
 				resolve(ok);
 			}, 200);
 		};
+		// Synced both ways: the server's state is in, and what this browser changed offline was
+		// acknowledged by the server (a document edited offline is pushed here too).
+		const settled = () => {
+			if (opened.provider.isSynced && !opened.provider.hasUnsyncedChanges) finish(true);
+		};
 		const opened = openDocument(
 			name,
 			{
-				onSynced: () => finish(true),
+				onSynced: settled,
 				onStatus: (status) => {
 					if (status === 'refused') finish(false);
 				}
 			},
 			{ offlineUserId: userId }
 		);
+		opened.provider.on('unsyncedChanges', settled);
 		timer = setTimeout(() => finish(false), SYNC_TIMEOUT_MS);
 	});
 }
@@ -182,11 +189,15 @@ export function prefetchKit(userId: string, fetchFn: typeof fetch = fetch): Prom
 				.catch(() => null);
 			if (answer) await storeResponse(path, answer);
 		});
-		const names = [...new Set([...kit.interviews.flatMap((i) => i.documents), ...kit.boards].map((d) => d.name))];
+		// Documents changed offline (any, not only the kit's) are pushed whether fresh or not: a
+		// board moved offline reaches the server on reconnect even when no page has it open.
+		const unsynced = new Set(unsyncedDocuments(userId));
+		const kitNames = [...kit.interviews.flatMap((i) => i.documents), ...kit.boards].map((d) => d.name);
+		const names = [...new Set([...kitNames, ...unsynced])];
 		const synced = readSynced(userId);
 		const result: PrefetchResult = { interviews: kit.interviews.length, synced: [], skipped: [], failed: [] };
 		const due = names.filter((name) => {
-			const fresh = Date.now() - (synced[name] ?? 0) < KIT_FRESH_MS;
+			const fresh = !unsynced.has(name) && Date.now() - (synced[name] ?? 0) < KIT_FRESH_MS;
 			if (fresh) result.skipped.push(name);
 			return !fresh;
 		});

@@ -108,6 +108,18 @@ export function kindOfPath(path: string): { kind: RecordKind; detailId: string |
 }
 
 /**
+ * The parent records a nested create names in its path, as the server's record names them:
+ * `/requirements/r1/applications/tmp-…` → `{ requirement_id: 'r1' }` (so the optimistic record
+ * can be found from its parent, e.g. a candidate's applications made offline).
+ */
+export function parentIdsOf(path: string): Record<string, string> {
+	const segments = path.split('?')[0].split('/').filter(Boolean);
+	const ids: Record<string, string> = {};
+	for (let i = 0; i + 3 < segments.length; i += 2) ids[`${segments[i].replace(/s$/, '')}_id`] = segments[i + 1];
+	return ids;
+}
+
+/**
  * Stores (or updates) one record, e.g. an optimistic write: the stored fields are merged over
  * what the cache had, and every cached list that holds the record shows the new fields.
  */
@@ -273,6 +285,18 @@ export async function cachedResponse(path: string): Promise<{ body: unknown; syn
 		};
 	}
 	return null;
+}
+
+/** Every cached record of `kind` (what the user has seen, and wrote offline). */
+export async function cachedRecords(kind: RecordKind): Promise<Record<string, unknown>[]> {
+	const db = database();
+	if (!db) return [];
+	return (await db.records.where('kind').equals(kind).toArray()).map((r) => r.data);
+}
+
+/** Cached records of `kind` written offline and not confirmed by the server yet (`pending`). */
+export async function pendingRecords(kind: RecordKind): Promise<Record<string, unknown>[]> {
+	return (await cachedRecords(kind)).filter((data) => data.pending === true);
 }
 
 /** The cached record at a detail path (`/candidates/<id>`), or null. */

@@ -6,7 +6,15 @@
  * signing in resumes it — another user's outbox is another database and is never opened.
  */
 import { Outbox, type ConflictEntry, type OutboxEntry, type ReplayOutcome, type WriteMethod } from './outbox';
-import { cacheCreated, cachedRecordAt, cacheRecord, kindOfPath, removeRecord, renameRecord } from './records';
+import {
+	cacheCreated,
+	cachedRecordAt,
+	cacheRecord,
+	kindOfPath,
+	parentIdsOf,
+	removeRecord,
+	renameRecord
+} from './records';
 
 const RETRY_MS = 5_000;
 
@@ -49,7 +57,8 @@ function open(userId: string): Outbox {
 			const shape = kindOfPath(path);
 			if (!shape?.detailId) return;
 			const record = { ...fields, id: shape.detailId };
-			if (shape.detailId.startsWith('tmp-')) await cacheCreated(shape.kind, collectionOf(path), record);
+			if (shape.detailId.startsWith('tmp-'))
+				await cacheCreated(shape.kind, collectionOf(path), { ...parentIdsOf(path), ...record });
 			else await cacheRecord(shape.kind, record);
 		},
 		remove: async (path) => {

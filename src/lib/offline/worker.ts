@@ -6,7 +6,9 @@
  *   after the version (`hh-shell-<version>`), and served from it first.
  * - Pages (navigations) and their data (`__data.json`) go to the network first; a good answer is
  *   kept in `hh-pages-<version>` so that any page the user has opened opens again with no
- *   network. A page never opened shows a small offline page.
+ *   network. A page never opened shows a small offline page — except a client-side navigation
+ *   to it, which gets the root layout's data kept from earlier (the page's own data comes from
+ *   the record cache): that is how a record created offline (`/candidates/tmp-…`) opens.
  * - Nothing else is kept: the JSON API, the sync socket, health and metrics, signing in and out,
  *   and the candidates' public site always go to the network (`sw-rules.ts`).
  * - A new version installs next to the old one and waits: the open pages are told, and the user
@@ -20,7 +22,15 @@
  * The project type-checks with the DOM library, so the few service-worker types used here are
  * declared below instead of pulling in the conflicting WebWorker library.
  */
-import { isNeverCached, isPageData, PAGES_CACHE_PREFIX, SHELL_CACHE_PREFIX } from './sw-rules';
+import {
+	asksRootLayoutOnly,
+	isNeverCached,
+	isPageData,
+	PAGES_CACHE_PREFIX,
+	rootLayoutAnswer,
+	rootLayoutNodeOf,
+	SHELL_CACHE_PREFIX
+} from './sw-rules';
 
 export interface ExtendableEvent extends Event {
 	waitUntil(promise: Promise<unknown>): void;
@@ -57,6 +67,9 @@ export interface BuildManifest {
 
 /** The entry in the pages cache that records whose pages it holds. */
 const OWNER_KEY = '/__hh/pages-owner';
+
+/** The latest root-layout node of a page-data answer (the signed-in user and their navigation). */
+const ROOT_LAYOUT_KEY = '/__hh/root-layout-node';
 
 const OFFLINE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -114,6 +127,19 @@ export function startServiceWorker(sw: WorkerScope, { build, files, version }: B
 		}
 	}
 
+	/** Fetches the root layout's data (as a navigation to `/` asks for it) and keeps its node. */
+	async function fetchRootLayoutNode(): Promise<void> {
+		const url = new URL('/__data.json?x-sveltekit-trailing-slash=1&x-sveltekit-invalidated=10', sw.location.origin);
+		try {
+			const response = await fetch(url.href, { credentials: 'same-origin', redirect: 'manual' });
+			if (response.status === 200 && response.type === 'basic') {
+				await keepRootLayoutNode(await caches.open(pagesCache), response);
+			}
+		} catch {
+			// offline: the one kept earlier stays
+		}
+	}
+
 	sw.addEventListener('message', (event) => {
 		const data = event.data;
 		if (!data || typeof data !== 'object' || !('type' in data)) return;
@@ -122,7 +148,11 @@ export function startServiceWorker(sw: WorkerScope, { build, files, version }: B
 		} else if (data.type === 'user' && 'id' in data && typeof data.id === 'string') {
 			// The page that was loaded before this worker took over is kept too (`url`).
 			const url = 'url' in data && typeof data.url === 'string' ? data.url : null;
-			event.waitUntil(setOwner(data.id).then(() => (url ? remember(url) : undefined)));
+			event.waitUntil(
+				setOwner(data.id)
+					.then(() => (url ? remember(url) : undefined))
+					.then(() => fetchRootLayoutNode())
+			);
 		}
 	});
 
@@ -131,6 +161,26 @@ export function startServiceWorker(sw: WorkerScope, { build, files, version }: B
 		for (const client of await sw.clients.matchAll({ type: 'window' })) {
 			client.postMessage({ type: 'network', reachable });
 		}
+	}
+
+	/**
+	 * The root layout's server data is the same on every app page (who is signed in, their
+	 * navigation), so the latest one answers, offline, a client-side navigation to a page never
+	 * opened — a record created offline (`/candidates/tmp-…`) — whose own data comes from the
+	 * record cache. Kept in the user's pages cache, so it goes with it.
+	 */
+	async function keepRootLayoutNode(cache: Cache, response: Response): Promise<void> {
+		const node = rootLayoutNodeOf(await response.text());
+		if (node) await cache.put(ROOT_LAYOUT_KEY, new Response(node, { headers: { 'content-type': 'application/json' } }));
+	}
+
+	async function rootLayoutOnly(cache: Cache, url: URL): Promise<Response | undefined> {
+		if (!asksRootLayoutOnly(url)) return undefined;
+		const stored = await cache.match(ROOT_LAYOUT_KEY);
+		if (!stored) return undefined;
+		return new Response(rootLayoutAnswer(url, await stored.text()), {
+			headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }
+		});
 	}
 
 	async function networkFirst(request: Request, url: URL): Promise<Response> {
@@ -142,11 +192,14 @@ export function startServiceWorker(sw: WorkerScope, { build, files, version }: B
 			// or an error page.
 			if (response.status === 200 && response.type === 'basic' && !response.redirected) {
 				await cache.put(request, response.clone());
+				if (asksRootLayoutOnly(url)) await keepRootLayoutNode(cache, response.clone());
 			}
 			return response;
 		} catch (err) {
 			void tellClients(false);
-			const cached = (await cache.match(request)) ?? (isPageData(url) ? undefined : await cache.match(url.pathname));
+			const cached =
+				(await cache.match(request)) ??
+				(isPageData(url) ? await rootLayoutOnly(cache, url) : await cache.match(url.pathname));
 			if (cached) return cached;
 			if (request.mode === 'navigate') {
 				return new Response(OFFLINE_PAGE, {

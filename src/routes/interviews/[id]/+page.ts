@@ -1,3 +1,4 @@
+import { browser } from '$app/environment';
 import { ApiError, createApi, raiseForLoad, type ListData } from '$lib/api/client';
 import { cachedKitInterview } from '$lib/offline/prefetch';
 import type { Feedback, Interview, ScorecardTemplate } from '../types';
@@ -35,7 +36,16 @@ export const load: PageLoad = async ({ fetch, params, depends }) => {
 			})
 		]);
 		const kit = await cachedKitInterview(params.id);
-		return { interview, feedback: feedback.items, template, candidate, cvText: kit?.cv?.text ?? null, fromKit: false };
+		// Offline, the record cache answered (the kit's copies): say that it may be stale.
+		const offline = browser && !navigator.onLine;
+		return {
+			interview,
+			feedback: feedback.items,
+			template,
+			candidate,
+			cvText: kit?.cv?.text ?? null,
+			fromKit: offline && kit !== null
+		};
 	} catch (err) {
 		// No network: the offline interview kit fetched ahead (`$lib/offline/prefetch`) has it all.
 		if (err instanceof ApiError && err.code === 'NETWORK_ERROR') {

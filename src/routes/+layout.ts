@@ -1,0 +1,13 @@
+import { browser } from '$app/environment';
+import { rememberSignedInUser } from '$lib/offline/session';
+import type { LayoutLoad } from './$types';
+
+/**
+ * Passes the server's data on, and tells the offline layer who is signed in as soon as it is known:
+ * the first load of a page runs before `page.data` exists, and its API answers go to that user's
+ * record cache (so that later client-side navigations with no network find them).
+ */
+export const load: LayoutLoad = ({ data }) => {
+	if (browser) rememberSignedInUser(data.user?.id ?? null);
+	return data;
+};
