@@ -39,7 +39,14 @@ export interface GeminiPart {
 export type GeminiReply =
 	| { json: unknown; delayMs?: number }
 	/** Streamed requests get the text in chunks of `chunkSize` characters, `chunkDelayMs` apart. */
-	| { text: string; delayMs?: number; chunkSize?: number; chunkDelayMs?: number }
+	| {
+			text: string;
+			delayMs?: number;
+			chunkSize?: number;
+			chunkDelayMs?: number;
+			/** Streamed: the connection is cut after this many chunks (a stream that breaks off). */
+			breakAfterChunks?: number;
+	  }
 	/** The model asks for tool calls (a streamed or plain answer with functionCall parts). */
 	| { functionCalls: Array<{ name: string; args: Record<string, unknown> }>; delayMs?: number }
 	| { status: number; delayMs?: number }
@@ -202,6 +209,10 @@ export async function startFakeGemini(fallback?: GeminiHandler): Promise<FakeGem
 							: streamChunks(request.model, reply.text, reply.chunkSize ?? 12);
 				for (const [index, chunk] of chunks.entries()) {
 					if (res.destroyed) return;
+					if ('text' in reply && reply.breakAfterChunks !== undefined && index >= reply.breakAfterChunks) {
+						res.destroy();
+						return;
+					}
 					if (index > 0 && 'text' in reply && reply.chunkDelayMs)
 						await new Promise((resolve) => setTimeout(resolve, reply.chunkDelayMs));
 					res.write(`data: ${JSON.stringify(chunk)}\r\n\r\n`);

@@ -351,6 +351,45 @@ describe.each(BACKENDS)('the assistant on %s', (backend) => {
 		expect(broken.text).toMatch(/^Answered without AI/);
 	});
 
+	it('withdraws a streamed answer that breaks off and answers by pattern instead', async () => {
+		const { running, org } = withAi;
+		fake.script.push({
+			text: 'The open requirements are: Backend Engineer, and',
+			chunkSize: 8,
+			chunkDelayMs: 100,
+			breakAfterChunks: 3
+		});
+		const answer = await ask(running.url, org.recruiter, question('Open requirements'));
+		expect(answer.status).toBe(200);
+		const kinds = answer.events.map((e) => e.event);
+		// Some text arrived, then the reset, then the pattern answer and done.
+		expect(kinds.indexOf('text')).toBeLessThan(kinds.indexOf('reset'));
+		expect(kinds.slice(kinds.indexOf('reset') + 1)).toContain('text');
+		expect(answer.events.find((e) => e.event === 'text')?.data.text).toBe('The open');
+		expect(answer.text).toMatch(/^Answered without AI/);
+		expect(answer.text).not.toContain('The open requirements are');
+		expect(answer.done).toMatchObject({ source: 'heuristic', model: null });
+	});
+
+	it('bounds the tool rounds: the last call turns tools off, and a model that still asks falls back', async () => {
+		const { running, org } = withAi;
+		for (let i = 0; i < 5; i++) fake.script.push({ functionCalls: [{ name: 'find_requirements', args: {} }] });
+		const answer = await ask(running.url, org.recruiter, question('Open requirements'));
+		expect(fake.requests).toHaveLength(5);
+		const modes = fake.requests.map((r) => r.body.toolConfig?.functionCallingConfig?.mode);
+		expect(modes).toEqual(['AUTO', 'AUTO', 'AUTO', 'AUTO', 'NONE']);
+		expect(answer.events.filter((e) => e.event === 'tool')).toHaveLength(4);
+		expect(answer.done?.source).toBe('heuristic');
+		expect(answer.done?.fallback_reason).toMatch(/kept asking for tools/);
+		// Bad arguments go back to the model as an error it can correct, not as a failure.
+		fake.script.push({ functionCalls: [{ name: 'pipeline_summary', args: { requirement_id: 'nope' } }] });
+		const corrected = await ask(running.url, org.recruiter, question('Pipeline for nothing'));
+		expect(functionResponsesOf(fake.requests[6])[0].response).toMatchObject({
+			error: expect.stringMatching(/^Bad arguments/)
+		});
+		expect(corrected.done?.source).toBe('gemini');
+	});
+
 	it('without Gemini, answers who is waiting on feedback for a requirement', async () => {
 		const { running, org, jane } = without;
 		const answer = await ask(running.url, org.recruiter, question('Who is waiting on feedback for the backend role?'));

@@ -189,54 +189,88 @@ async function findCandidateAnswer(ctx: ToolContext, name: string): Promise<stri
 	return lines.join('\n');
 }
 
-/** How a question is recognised, and what answers it. */
-interface Pattern {
-	match: RegExp;
-	answer: (ctx: ToolContext, m: RegExpExecArray) => Promise<string>;
-}
+/** A recognised question: its kind and the phrases taken from it (a name, a requirement, a stage). */
+export type Recognised =
+	| { kind: 'feedback'; requirement: string }
+	| { kind: 'interviews'; candidate: string }
+	| { kind: 'stage_count'; requirement: string; stage: string }
+	| { kind: 'pipeline'; requirement: string }
+	| { kind: 'open_requirements' }
+	| { kind: 'offers'; about: string }
+	| { kind: 'find_candidate'; candidate: string };
 
-const PATTERNS: Pattern[] = [
+const PATTERNS: Array<{ match: RegExp; read: (m: RegExpExecArray) => Recognised }> = [
 	{
 		match:
-			/\b(?:feedback|scorecards?)\b.*?\b(?:waiting|await\w*|owe\w*|missing|outstanding|pending|overdue|not (?:yet )?submitted|due)\b(?:.*?\b(?:for|on|in)\s+(.+))?$|\b(?:waiting|await\w*)\s+(?:on|for)\s+(?:feedback|scorecards?)(?:\s+(?:for|on|in)\s+(.+))?$/iu,
-		answer: (ctx, m) => feedbackAnswer(ctx, cleanPhrase(m[1] ?? m[2]))
+			/\b(?:feedback|scorecards?)\b.*?\b(?:waiting|await\w*|owe\w*|missing|outstanding|pending|overdue|not (?:yet )?submitted|due)\b(?:.*?\b(?:for|on|in)\s+(.+))?$|\b(?:waiting|await\w*)(?:\s+(?:on|for))?\s+(?:feedback|scorecards?)(?:\s+(?:for|on|in)\s+(.+))?$/iu,
+		read: (m) => ({ kind: 'feedback', requirement: cleanPhrase(m[1] ?? m[2]) })
 	},
 	{
 		match:
 			/\bsummar\w*\s+(.+?)(?:['’]s)?\s+interviews?\b|\binterviews?\s+(?:of|for|with)\s+(.+)$|\bhow did\s+(.+?)\s+do\b/iu,
-		answer: (ctx, m) => interviewsAnswer(ctx, cleanName(m[1] ?? m[2] ?? m[3]))
+		read: (m) => ({ kind: 'interviews', candidate: cleanName(m[1] ?? m[2] ?? m[3]) })
 	},
 	{
 		match:
 			/\bhow many\s+(?:candidates|people|applicants|applications)?\s*(?:are\s+)?(?:there\s+)?(?:in|at)\s+(?:the\s+)?(.+?)(?:\s+(?:stage|column))?\s+(?:for|on|in|of)\s+(.+)$/iu,
-		answer: (ctx, m) => pipelineAnswer(ctx, cleanPhrase(m[2]), m[1].trim())
+		read: (m) => ({ kind: 'stage_count', requirement: cleanPhrase(m[2]), stage: m[1].trim() })
 	},
 	{
 		match: /\b(?:pipeline|funnel)\s+(?:for|of)\s+(.+)$|^(?:how is|status of)\s+(.+?)\s+(?:going|doing)/iu,
-		answer: (ctx, m) => pipelineAnswer(ctx, cleanPhrase(m[1] ?? m[2]))
+		read: (m) => ({ kind: 'pipeline', requirement: cleanPhrase(m[1] ?? m[2]) })
 	},
 	{
 		match: /\bopen\s+(?:requirements|roles|positions|jobs|reqs|vacancies|openings)\b|\bwhat are we hiring\b/iu,
-		answer: (ctx) => openRequirementsAnswer(ctx)
+		read: () => ({ kind: 'open_requirements' })
 	},
 	{
 		match: /\boffers?\b(?:.*?\b(?:for|to|of)\s+(.+))?$/iu,
-		answer: (ctx, m) => offersAnswer(ctx, cleanPhrase(m[1]))
+		read: (m) => ({ kind: 'offers', about: cleanPhrase(m[1]) })
 	},
 	{
 		match: /^(?:find|search(?: for)?|look up|who is|show(?: me)?|tell me about)\s+(?:candidate\s+)?(.+)$/iu,
-		answer: (ctx, m) => findCandidateAnswer(ctx, cleanName(m[1]))
+		read: (m) => ({ kind: 'find_candidate', candidate: cleanName(m[1]) })
 	}
 ];
 
-/** The pattern assistant's answer to `question` (the records it used are in `ctx.used`). */
-export async function answerByPattern(ctx: ToolContext, question: string, reason: string | null): Promise<string> {
-	const q = question.trim().replace(/\s+/gu, ' ');
-	const why = reason ? ` (${reason})` : '';
+/** Which of the supported questions `question` is, or null. Pure, for the unit tests. */
+export function recogniseQuestion(question: string): Recognised | null {
+	// Trailing punctuation would stop the patterns' `$` ("Any offers?").
+	const q = question
+		.trim()
+		.replace(/\s+/gu, ' ')
+		.replace(/[\s?.!]+$/u, '');
 	for (const pattern of PATTERNS) {
 		const m = pattern.match.exec(q);
-		if (m) return `${HEURISTIC_PREFIX}${why}:\n${await pattern.answer(ctx, m)}`;
+		if (m) return pattern.read(m);
 	}
+	return null;
+}
+
+function answerRecognised(ctx: ToolContext, r: Recognised): Promise<string> {
+	switch (r.kind) {
+		case 'feedback':
+			return feedbackAnswer(ctx, r.requirement);
+		case 'interviews':
+			return interviewsAnswer(ctx, r.candidate);
+		case 'stage_count':
+			return pipelineAnswer(ctx, r.requirement, r.stage);
+		case 'pipeline':
+			return pipelineAnswer(ctx, r.requirement);
+		case 'open_requirements':
+			return openRequirementsAnswer(ctx);
+		case 'offers':
+			return offersAnswer(ctx, r.about);
+		case 'find_candidate':
+			return findCandidateAnswer(ctx, r.candidate);
+	}
+}
+
+/** The pattern assistant's answer to `question` (the records it used are in `ctx.used`). */
+export async function answerByPattern(ctx: ToolContext, question: string, reason: string | null): Promise<string> {
+	const why = reason ? ` (${reason})` : '';
+	const recognised = recogniseQuestion(question);
+	if (recognised) return `${HEURISTIC_PREFIX}${why}:\n${await answerRecognised(ctx, recognised)}`;
 	return [
 		`${HEURISTIC_PREFIX}${why}: I did not recognise that question. Without AI I can answer:`,
 		...SUPPORTED_QUESTIONS.map((s) => `- ${s}`)
