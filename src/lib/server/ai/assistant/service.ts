@@ -98,6 +98,10 @@ export async function* answerChat(
 					yield { type: 'tool', name: event.name };
 				}
 			}
+			rt.logger.info(
+				{ feature: 'assistant', model: client.model, usage, records: used.list().length },
+				'assistant answered'
+			);
 			yield {
 				type: 'done',
 				source: 'gemini',
