@@ -51,7 +51,7 @@ const fmtDate = (iso: string) => iso.slice(0, 10);
 
 type Requirements = Awaited<ReturnType<typeof findRequirements>>['requirements'];
 
-/** Requirements matching a phrase of the question: by its words, else by each word alone. */
+/** Requirements matching a phrase of the question (the requirement list's text search). */
 async function resolveRequirements(ctx: ToolContext, phrase: string): Promise<Requirements> {
 	const whole = await findRequirements(ctx, { query: phrase });
 	if (whole.requirements.length > 0) return whole.requirements;

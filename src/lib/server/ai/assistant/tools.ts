@@ -166,17 +166,23 @@ export async function candidateInterviews(ctx: ToolContext, args: { candidate_id
 	return { candidate: { id: candidate.id, name: candidate.name }, applications: result };
 }
 
+/** How far back "awaiting feedback" looks. */
+export const FEEDBACK_WINDOW_DAYS = 90;
+
 /**
- * Interviews that took place (or are marked completed) whose panel still owes scorecards:
- * who has not submitted, per interview — for one requirement or all the user may see.
+ * Interviews of the last 90 days that took place (or are marked completed) whose panel still
+ * owes scorecards: who has not submitted, per interview — for one requirement or all the user
+ * may see.
  */
 export async function interviewsAwaitingFeedback(ctx: ToolContext, args: { requirement_id?: string }) {
 	if (!can(subjectOf(ctx.actor), 'list', 'interview')) return { interviews: [] };
 	const now = ctx.now ?? new Date();
+	// Feedback owed for the last FEEDBACK_WINDOW_DAYS: older interviews would crowd the page.
 	const page = await listInterviews(ctx.rt, ctx.actor, {
 		page: 1,
 		page_size: 100,
 		requirement_id: args.requirement_id,
+		from: new Date(now.getTime() - FEEDBACK_WINDOW_DAYS * 86_400_000),
 		to: now
 	});
 	const waiting = [];
