@@ -6,25 +6,49 @@ import type { AddressInfo, Socket } from 'node:net';
  * `POST /v1beta/models/{model}:generateContent` with the key in `x-goog-api-key`, answering
  * `{candidates: [{content: {parts: [{text}], role: 'model'}, finishReason}], usageMetadata}` or
  * Google's error body `{error: {code, message, status}}`. The app reaches it via GEMINI_BASE_URL.
+ * It also speaks `POST /v1beta/models/{model}:streamGenerateContent?alt=sse`: server-sent events
+ * `data: {GenerateContentResponse}\r\n\r\n`, one per chunk, the text split over several chunks
+ * or a `functionCall` part, usage on the last chunk (as Google sends them).
  */
 
 export interface GeminiRequest {
 	model: string;
 	apiKey: string | undefined;
 	body: {
-		contents?: Array<{ role?: string; parts?: Array<{ text?: string }> }>;
+		contents?: Array<{ role?: string; parts?: Array<GeminiPart> }>;
 		systemInstruction?: { parts?: Array<{ text?: string }> };
 		generationConfig?: { responseMimeType?: string; responseSchema?: unknown; responseJsonSchema?: unknown };
+		tools?: Array<{ functionDeclarations?: Array<{ name: string; description?: string; parameters?: unknown }> }>;
+		toolConfig?: { functionCallingConfig?: { mode?: string } };
 	};
+	/** True for `:streamGenerateContent` (answered as server-sent events). */
+	stream: boolean;
 	/** The user prompt (all text parts joined). */
 	prompt: string;
 	at: number;
 }
 
+/** One part of a content turn as the REST API spells it. */
+export interface GeminiPart {
+	text?: string;
+	functionCall?: { name: string; args?: Record<string, unknown>; id?: string };
+	functionResponse?: { name: string; response?: Record<string, unknown>; id?: string };
+}
+
 /** What the fake does with one request. */
 export type GeminiReply =
 	| { json: unknown; delayMs?: number }
-	| { text: string; delayMs?: number }
+	/** Streamed requests get the text in chunks of `chunkSize` characters, `chunkDelayMs` apart. */
+	| {
+			text: string;
+			delayMs?: number;
+			chunkSize?: number;
+			chunkDelayMs?: number;
+			/** Streamed: the connection is cut after this many chunks (a stream that breaks off). */
+			breakAfterChunks?: number;
+	  }
+	/** The model asks for tool calls (a streamed or plain answer with functionCall parts). */
+	| { functionCalls: Array<{ name: string; args: Record<string, unknown> }>; delayMs?: number }
 	| { status: number; delayMs?: number }
 	/** Never answers (until the client gives up or the server closes). */
 	| { hang: true };
@@ -81,6 +105,53 @@ export function generateContentResponse(model: string, text: string, promptToken
 	};
 }
 
+/** Text chunks of a streamed answer, then the usage on the last one (the real stream's shape). */
+export function streamChunks(model: string, text: string, chunkSize: number, promptTokens = 420) {
+	const pieces: string[] = [];
+	for (let i = 0; i < text.length; i += chunkSize) pieces.push(text.slice(i, i + chunkSize));
+	if (pieces.length === 0) pieces.push('');
+	const responseId = Math.random().toString(36).slice(2);
+	return pieces.map((piece, index) => {
+		const last = index === pieces.length - 1;
+		const output = Math.ceil(text.length / 4);
+		return {
+			candidates: [
+				{ content: { parts: [{ text: piece }], role: 'model' }, index: 0, ...(last ? { finishReason: 'STOP' } : {}) }
+			],
+			usageMetadata: last
+				? { promptTokenCount: promptTokens, candidatesTokenCount: output, totalTokenCount: promptTokens + output }
+				: { promptTokenCount: promptTokens, totalTokenCount: promptTokens },
+			modelVersion: model,
+			responseId
+		};
+	});
+}
+
+/** A model turn asking for function calls. */
+export function functionCallResponse(model: string, calls: Array<{ name: string; args: Record<string, unknown> }>) {
+	return {
+		candidates: [
+			{
+				content: { parts: calls.map((c) => ({ functionCall: { name: c.name, args: c.args } })), role: 'model' },
+				finishReason: 'STOP',
+				index: 0
+			}
+		],
+		usageMetadata: { promptTokenCount: 300, candidatesTokenCount: 12, totalTokenCount: 312 },
+		modelVersion: model,
+		responseId: Math.random().toString(36).slice(2)
+	};
+}
+
+/** The functionResponse parts the app sent back in a request (tool results, by tool name). */
+export function functionResponsesOf(request: GeminiRequest): Array<{ name: string; response: unknown }> {
+	return (request.body.contents ?? [])
+		.flatMap((c) => c.parts ?? [])
+		.flatMap((p) =>
+			p.functionResponse ? [{ name: p.functionResponse.name, response: p.functionResponse.response }] : []
+		);
+}
+
 export async function startFakeGemini(fallback?: GeminiHandler): Promise<FakeGemini> {
 	const sockets = new Set<Socket>();
 	const fake: FakeGemini = {
@@ -92,7 +163,9 @@ export async function startFakeGemini(fallback?: GeminiHandler): Promise<FakeGem
 	};
 	const server: Server = createServer((req, res) => {
 		void (async () => {
-			const match = /^\/v1beta\/models\/([^/:]+):generateContent$/.exec(req.url?.split('?')[0] ?? '');
+			const match = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(
+				req.url?.split('?')[0] ?? ''
+			);
 			const raw = await readBody(req);
 			if (req.method !== 'POST' || !match) {
 				send(res, 404, { error: { code: 404, message: `Not found: ${req.method} ${req.url}`, status: 'NOT_FOUND' } });
@@ -103,6 +176,7 @@ export async function startFakeGemini(fallback?: GeminiHandler): Promise<FakeGem
 				model: decodeURIComponent(match[1]),
 				apiKey: req.headers['x-goog-api-key'] as string | undefined,
 				body,
+				stream: match[2] === 'streamGenerateContent',
 				prompt: (body.contents ?? [])
 					.flatMap((c) => c.parts ?? [])
 					.map((p) => p.text ?? '')
@@ -122,6 +196,32 @@ export async function startFakeGemini(fallback?: GeminiHandler): Promise<FakeGem
 						status: STATUS_NAMES[reply.status] ?? 'UNKNOWN'
 					}
 				});
+				return;
+			}
+			if (request.stream) {
+				// `alt=sse`: each chunk a `data:` event, CRLF-delimited as Google's front end sends them.
+				res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+				const chunks =
+					'functionCalls' in reply
+						? [functionCallResponse(request.model, reply.functionCalls)]
+						: 'json' in reply
+							? streamChunks(request.model, JSON.stringify(reply.json), 1_000_000)
+							: streamChunks(request.model, reply.text, reply.chunkSize ?? 12);
+				for (const [index, chunk] of chunks.entries()) {
+					if (res.destroyed) return;
+					if ('text' in reply && reply.breakAfterChunks !== undefined && index >= reply.breakAfterChunks) {
+						res.destroy();
+						return;
+					}
+					if (index > 0 && 'text' in reply && reply.chunkDelayMs)
+						await new Promise((resolve) => setTimeout(resolve, reply.chunkDelayMs));
+					res.write(`data: ${JSON.stringify(chunk)}\r\n\r\n`);
+				}
+				res.end();
+				return;
+			}
+			if ('functionCalls' in reply) {
+				send(res, 200, functionCallResponse(request.model, reply.functionCalls));
 				return;
 			}
 			const text = 'json' in reply ? JSON.stringify(reply.json) : reply.text;

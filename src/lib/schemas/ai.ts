@@ -107,18 +107,30 @@ export const marketResearchQuery = z.object({
 
 export const CHAT_ROLES = ['user', 'assistant'] as const;
 
-export const chatInput = z
-	.object({
-		messages: z
-			.array(
-				z.object({
-					role: z.enum(CHAT_ROLES),
-					content: z.string().trim().min(1, 'A message cannot be empty').max(4000)
-				})
-			)
-			.min(1, 'Ask something')
-			.max(30, 'Start a new conversation: at most 30 messages')
-			.refine((m) => m[m.length - 1]?.role === 'user', 'The last message must be the user’s question')
-	})
-	.strict();
+const chatMessage = z.object({
+	role: z.enum(CHAT_ROLES, { error: 'role must be user or assistant' }),
+	content: z.string({ error: 'content is required' }).trim().min(1, 'A message cannot be empty').max(4000)
+});
+
+/**
+ * POST /ai/chat: the conversation, the user's question last — as `messages`, or as `message`
+ * with the earlier turns in `history` (turned into `messages`).
+ */
+export const chatInput = z.preprocess(
+	(body) => {
+		if (!body || typeof body !== 'object' || !('message' in body) || 'messages' in body) return body;
+		const { message, history, ...rest } = body as { message: unknown; history?: unknown };
+		const earlier = Array.isArray(history) ? history : history === undefined ? [] : history;
+		return { ...rest, messages: Array.isArray(earlier) ? [...earlier, { role: 'user', content: message }] : earlier };
+	},
+	z
+		.object({
+			messages: z
+				.array(chatMessage, { error: 'Send messages (or message and history)' })
+				.min(1, 'Ask something')
+				.max(30, 'Start a new conversation: at most 30 messages')
+				.refine((m) => m[m.length - 1]?.role === 'user', 'The last message must be the user’s question')
+		})
+		.strict()
+);
 export type ChatInput = z.infer<typeof chatInput>;

@@ -1,9 +1,12 @@
 import {
 	ApiError,
+	FunctionCallingConfigMode,
 	GoogleGenAI,
 	type Content,
+	type FunctionDeclaration,
 	type GenerateContentConfig,
 	type GenerateContentResponse,
+	type Part,
 	type Schema
 } from '@google/genai';
 import type { z } from 'zod';
@@ -79,6 +82,23 @@ export interface JsonRequest<S extends z.ZodType> {
 	check?: (value: z.infer<S>) => string | null;
 	temperature?: number;
 }
+
+/** A streamed answer that may call tools (function calling), for `GeminiClient.streamWithTools`. */
+export interface ToolChatRequest {
+	system: string;
+	/** The conversation so far, the user's question last. */
+	contents: Content[];
+	tools: FunctionDeclaration[];
+	/** Runs one tool call; what it returns is sent back to the model as the functionResponse. */
+	runTool: (name: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>;
+	/** Rounds of tool calls allowed; the round after the last is asked to answer without tools. */
+	maxToolRounds: number;
+	temperature?: number;
+}
+
+/** What a tool-using stream yields: text as it arrives, and each tool call as it is made. */
+export type ToolChatEvent =
+	{ type: 'text'; text: string } | { type: 'tool'; name: string; args: Record<string, unknown> };
 
 const RETRIES = 4;
 const RETRYABLE_STATUS = (status: number) => status === 429 || status >= 500;
@@ -187,6 +207,63 @@ export class GeminiClient {
 			clearTimeout(timer);
 			// Usage of a streamed answer comes with its last chunk.
 			if (last) addUsage(options.usage, last);
+		}
+	}
+
+	/**
+	 * A streamed answer with function calling: each round streams the model's turn; when it asks
+	 * for tools they are run (`runTool`), their results sent back as functionResponse parts, and
+	 * the model is asked again — at most `maxToolRounds` times, then once more with tools off, so
+	 * that the answer always ends in text. Every round is one `stream` call under the same
+	 * budget, timeout and retry rules (and usage metering).
+	 */
+	async *streamWithTools(request: ToolChatRequest, options: CallOptions): AsyncGenerator<ToolChatEvent> {
+		const contents: Content[] = [...request.contents];
+		for (let round = 0; ; round++) {
+			const toolsOff = round >= request.maxToolRounds;
+			const parts: Part[] = [];
+			for await (const chunk of this.stream(
+				contents,
+				{
+					systemInstruction: request.system,
+					temperature: request.temperature ?? 0.2,
+					tools: [{ functionDeclarations: request.tools }],
+					toolConfig: {
+						functionCallingConfig: {
+							mode: toolsOff ? FunctionCallingConfigMode.NONE : FunctionCallingConfigMode.AUTO
+						}
+					}
+				},
+				options
+			)) {
+				const candidate = chunk.candidates?.[0];
+				if (candidate?.finishReason && !['STOP', 'MAX_TOKENS'].includes(candidate.finishReason)) {
+					throw new GeminiFailure('invalid_answer', `Gemini stopped: ${candidate.finishReason}`);
+				}
+				for (const part of candidate?.content?.parts ?? []) {
+					parts.push(part);
+					if (part.text && !part.thought) yield { type: 'text', text: part.text };
+				}
+			}
+			const calls = parts.flatMap((p) => (p.functionCall?.name ? [p.functionCall] : []));
+			if (calls.length === 0) {
+				if (!parts.some((p) => p.text && !p.thought))
+					throw new GeminiFailure('invalid_answer', 'Gemini gave no answer');
+				return;
+			}
+			if (toolsOff) throw new GeminiFailure('invalid_answer', 'Gemini kept asking for tools');
+			// The model's turn goes back as it came (function calls, thought signatures), then the results.
+			contents.push({ role: 'model', parts });
+			const responses: Part[] = [];
+			for (const call of calls) {
+				const name = call.name ?? '';
+				const args = call.args ?? {};
+				yield { type: 'tool', name, args };
+				responses.push({
+					functionResponse: { name, response: await request.runTool(name, args), ...(call.id ? { id: call.id } : {}) }
+				});
+			}
+			contents.push({ role: 'user', parts: responses });
 		}
 	}
 
