@@ -108,7 +108,7 @@ describe('the offline interview kit', () => {
 		await page.waitForURL(`**/interviews/${interviewId}`);
 		const summary = page.getByTestId('candidate-summary');
 		await summary
-			.getByText('Nina Nightrain')
+			.getByText('Nina Nightrain', { exact: true })
 			.waitFor({ timeout: 15_000 })
 			.catch(async (err: unknown) => {
 				await page.screenshot({ path: '/tmp/offline-kit-fail.png' });

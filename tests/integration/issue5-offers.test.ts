@@ -452,4 +452,27 @@ describe.each(BACKENDS)('offers on %s', (backend) => {
 		expect(extend.body.error.code).toBe('OFFER_EXPIRED');
 		expect((await getOffer(stale.id)).status).toBe('approved');
 	});
+	it('lists only the offers the caller could open one by one (owner manager, assigned approver, talent team)', async () => {
+		const opening = await openRequirement(org, 'Listing Engineer');
+		const candidate = await createCandidate(org.recruiter, { name: 'Lena Listed', emails: ['lena@example.net'] });
+		const app = await addApplication(org.recruiter, opening.id, candidate.id);
+		const offer = await draft(app.id);
+		const other = await createMember(running, 'hiring_manager', 'Otto Othermanager');
+		const listed = async (who: Member) => {
+			const res = await who.api.get('/offers?page_size=100');
+			expect(res.status, JSON.stringify(res.body)).toBe(200);
+			return (res.body.data.items as Array<{ id: string }>).some((o) => o.id === offer.id);
+		};
+		expect(await listed(org.recruiter)).toBe(true);
+		expect(await listed(org.manager)).toBe(true);
+		// Another manager's requirement: not openable, so not listed either.
+		expect((await other.api.get(`/offers/${offer.id}`)).status).toBe(403);
+		expect(await listed(other)).toBe(false);
+		// An approver sees it once they hold an approval on it.
+		expect(await listed(org.approver)).toBe(false);
+		expect((await org.recruiter.api.post(`/offers/${offer.id}/submit`, {})).status).toBe(200);
+		expect(await listed(org.approver)).toBe(true);
+		const page = await other.api.get('/offers?page_size=100');
+		expect(page.body.data.pagination.total_items).toBe(page.body.data.items.length);
+	});
 });

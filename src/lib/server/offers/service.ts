@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, exists, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { OFFER_APPROVAL_FIELDS, type OfferStatus } from '../../domain/interviews';
 import { can, type Relation } from '../../permissions';
 import type { CreateOfferInput, UpdateOfferInput } from '../../schemas/interviews';
@@ -9,7 +9,7 @@ import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { Executor } from '../db/client';
 import { lockForUpdate } from '../db/locking';
 import { inTransaction } from '../db/transaction';
-import { applications, candidates, offers, requirements, type Offer, type Requirement } from '../db/schema';
+import { applications, approvals, candidates, offers, requirements, type Offer, type Requirement } from '../db/schema';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors';
 import type { Page } from '../http/envelope';
 import { notify } from '../notifications/service';
@@ -75,13 +75,44 @@ export async function listOffers(
 	actor: Actor,
 	q: { page: number; page_size: number; status?: OfferStatus; requirement_id?: string; application_id?: string }
 ): Promise<Page<Offer & { candidateName: string; requirementTitle: string }>> {
-	if (!can(subjectOf(actor), 'list', 'offer')) throw new Forbidden();
+	const subject = subjectOf(actor);
+	if (!can(subject, 'list', 'offer')) throw new Forbidden();
 	const conditions: SQL[] = [isNull(offers.deletedAt)];
+	// The list shows what the caller could open one by one (the same relations as getOffer):
+	// roles that read every offer see all; others the offers of requirements they own and those
+	// they hold an approval on.
+	if (!can(subject, 'read', 'offer')) {
+		const visible: SQL[] = [];
+		if (actor.userId && can(subject, 'read', 'offer', ['owner'])) {
+			visible.push(or(eq(requirements.hiringManagerId, actor.userId), eq(requirements.createdBy, actor.userId))!);
+		}
+		if (actor.userId && can(subject, 'read', 'offer', ['assigned_approver'])) {
+			visible.push(
+				exists(
+					rt.db
+						.select({ one: sql`1` })
+						.from(approvals)
+						.where(
+							and(
+								eq(approvals.subjectType, 'offer'),
+								eq(approvals.subjectId, offers.id),
+								eq(approvals.approverId, actor.userId)
+							)
+						)
+				)
+			);
+		}
+		conditions.push(visible.length ? or(...visible)! : sql`false`);
+	}
 	if (q.status) conditions.push(eq(offers.status, q.status));
 	if (q.requirement_id) conditions.push(eq(offers.requirementId, q.requirement_id));
 	if (q.application_id) conditions.push(eq(offers.applicationId, q.application_id));
 	const where = and(...conditions);
-	const [{ total }] = await rt.db.select({ total: count() }).from(offers).where(where);
+	const [{ total }] = await rt.db
+		.select({ total: count() })
+		.from(offers)
+		.innerJoin(requirements, eq(requirements.id, offers.requirementId))
+		.where(where);
 	const rows = await rt.db
 		.select({ o: offers, candidateName: candidates.name, requirementTitle: requirements.title })
 		.from(offers)
