@@ -10,10 +10,13 @@
  *              optimistic record, so on its temporary id) and notes on them (30 %); then the
  *              browser goes online and the app replays its outbox by itself. Measured in the
  *              page: from the `online` event to the status indicator showing 0 pending changes
- *              (goal < 15 s). Per write: the request's round trip (Resource Timing of each
- *              outbox fetch) and the replay cycle (one answer to the next, IndexedDB work
- *              included). Then the database is checked: every create, update and note there
- *              exactly once, with exactly one audit row each (zero lost, zero doubled).
+ *              (goal < 15 s). The outbox sends up to 50 writes per request
+ *              (`POST /api/v1/offline/replay`): each request's round trip and the cycle from
+ *              one answer to the next (IndexedDB work included) come from Resource Timing in
+ *              the page; each write's own time on the server (its sub-request, through the
+ *              hooks and its endpoint) from the server's request log. Then the database is
+ *              checked: every create, update and note there exactly once, with exactly one
+ *              audit row each (zero lost, zero doubled).
  * cold-start — 5,000 candidates seeded in the database are cached by the app the way it does
  *              it: the app's API client pages through `GET /candidates` online and stores each
  *              answer and its records in Dexie. The browser is closed, the server stopped (so
