@@ -373,8 +373,9 @@ export class Outbox {
 				} else if (answer.status === 409 && answer.code === 'VERSION_CONFLICT' && isObject(answer.data))
 					await this.merge(entry, answer.data);
 				else await this.refused(entry, answer);
-				this.hooks.changed?.();
 			}
+			// Once a batch: the status re-reads its counts (not once per write while writes settle).
+			this.hooks.changed?.();
 		}
 	}
 
