@@ -36,6 +36,10 @@ export interface SeededStack {
 	worker: ServerProcess;
 	admin: Account;
 	seed: SeedResult | null;
+	/** DATA_DIR of the processes (embedded: PGlite in `<dataDir>/pg`, open it only after `web.stop()`). */
+	dataDir: string;
+	/** The Postgres database of distributed mode (null when embedded). */
+	databaseUrl: string | null;
 	/** Every process of the stack (CPU accounting). */
 	pids(): number[];
 	stop(): Promise<void>;
@@ -72,6 +76,8 @@ export async function startSeededStack(
 			worker: s,
 			admin,
 			seed,
+			dataDir,
+			databaseUrl: null,
 			pids: () => [s.pid],
 			async stop() {
 				await s.stop();
@@ -107,6 +113,8 @@ export async function startSeededStack(
 		worker,
 		admin,
 		seed,
+		dataDir,
+		databaseUrl: url,
 		pids: () => [web.pid, sync.pid, worker.pid],
 		async stop() {
 			await Promise.all([web.stop(), sync.stop(), worker.stop()]);

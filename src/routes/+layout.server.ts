@@ -12,9 +12,16 @@ const SIGNED_OUT_PAGES = ['/login', '/setup'];
  */
 const PUBLIC_SITE = /^\/(careers|offer)(\/|$)/;
 
-/** Every other page needs a session; the navigation shows what the role can use. */
-export const load: LayoutServerLoad = async ({ locals, url }) => {
-	if (PUBLIC_SITE.test(url.pathname)) return { user: null, navigation: [], publicSite: true };
+/**
+ * Every other page needs a session; the navigation shows what the role can use.
+ *
+ * For a signed-in user this depends on the route, not on the address: a new query on the same
+ * page (a search, a filter, the next page of a list) does not ask the server for this data
+ * again, so it works offline, answered from the record cache by the page's own load.
+ */
+export const load: LayoutServerLoad = async ({ locals, url, route, untrack }) => {
+	if (PUBLIC_SITE.test(route.id ?? untrack(() => url.pathname)))
+		return { user: null, navigation: [], publicSite: true };
 	const user = locals.user;
 	if (!user) {
 		if (!SIGNED_OUT_PAGES.includes(url.pathname)) {

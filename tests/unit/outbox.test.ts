@@ -1,8 +1,10 @@
 import 'fake-indexeddb/auto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Dexie from 'dexie';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox, outboxDatabaseName } from '../../src/lib/offline/outbox';
+import { rewriteTempId } from '../../src/lib/offline/temp-ids';
 
 /**
  * A small local HTTP server speaking the API's envelope and its Idempotency-Key rule (the same key
@@ -22,9 +24,13 @@ const state = {
 	applications: [] as Array<{ requirement_id: string; candidate_id: string }>,
 	keys: new Map<string, { body: string; status: number; answer: unknown }>(),
 	handled: 0,
-	/** Drop the socket of the next N answers after handling the request. */
+	/** Drop the socket of the next N answers after handling the request (single requests, batches). */
 	dropAnswers: 0,
+	dropBatchAnswers: 0,
 	expired: false,
+	/** The server has the batched replay endpoint (an older one does not). */
+	batches: true,
+	batchRequests: 0,
 	nextId: 1
 };
 
@@ -35,7 +41,10 @@ function reset() {
 	state.keys.clear();
 	state.handled = 0;
 	state.dropAnswers = 0;
+	state.dropBatchAnswers = 0;
 	state.expired = false;
+	state.batches = true;
+	state.batchRequests = 0;
 	state.requirements.set('req-1', { id: 'req-1', version: 1, location_city: 'Oslo', salary_min: 100, title: 'Dev' });
 }
 
@@ -54,6 +63,18 @@ function handle(method: string, path: string, body: Record<string, unknown>): [n
 		state.applications.push({ requirement_id: parts[1], candidate_id: candidate.id });
 		return [201, { success: true, data: { id: `app-${state.nextId++}`, candidate_id: candidate.id, version: 1 } }];
 	}
+	if (method === 'PATCH' && parts[0] === 'candidates' && parts.length === 2) {
+		const rec = state.candidates.get(parts[1]);
+		if (!rec) return [404, { success: false, error: { code: 'NOT_FOUND', message: 'Candidate not found' } }];
+		// As the API's versionField: an integer from 1.
+		if (typeof body.version !== 'number' || body.version < 1)
+			return [400, { success: false, error: { code: 'VALIDATION', message: 'version is required' } }];
+		if (body.version !== rec.version)
+			return [409, { success: false, error: { code: 'VERSION_CONFLICT', message: 'Changed', data: { ...rec } } }];
+		const { version: _v, ...fields } = body;
+		Object.assign(rec, fields, { version: rec.version + 1 });
+		return [200, { success: true, data: { ...rec } }];
+	}
 	if (method === 'PATCH' && parts[0] === 'requirements' && parts.length === 2) {
 		const rec = state.requirements.get(parts[1]);
 		if (!rec) return [404, { success: false, error: { code: 'NOT_FOUND', message: 'Requirement not found' } }];
@@ -66,6 +87,30 @@ function handle(method: string, path: string, body: Record<string, unknown>): [n
 	return [404, { success: false, error: { code: 'NOT_FOUND', message: 'No such route' } }];
 }
 
+interface BatchRequest {
+	key: string;
+	method: string;
+	path: string;
+	body: unknown;
+	temp_id: string | null;
+}
+
+/** The Idempotency-Key rule: the same key answers the stored response and changes nothing. */
+function handleKeyed(method: string, path: string, raw: string, key: string): [number, unknown] {
+	const stored = key ? state.keys.get(key) : undefined;
+	if (stored) {
+		if (stored.body !== raw)
+			return [422, { success: false, error: { code: 'IDEMPOTENCY_KEY_REUSED', message: 'Reused' } }];
+		return [stored.status, stored.answer];
+	}
+	state.handled++;
+	const [status, live] = handle(method, path, raw ? JSON.parse(raw) : {});
+	// Stored as sent (a snapshot, as the real table stores the JSON), not the live record.
+	const answer: unknown = JSON.parse(JSON.stringify(live));
+	if (key) state.keys.set(key, { body: raw, status, answer });
+	return [status, answer];
+}
+
 let server: Server;
 let base = '';
 
@@ -75,9 +120,11 @@ beforeAll(async () => {
 		req.on('data', (c) => (raw += c));
 		req.on('end', () => {
 			const path = (req.url ?? '').replace(/^\/api\/v1/, '');
+			const batch = path === '/offline/replay';
 			const send = (status: number, answer: unknown) => {
-				if (state.dropAnswers > 0) {
-					state.dropAnswers--;
+				if (batch ? state.dropBatchAnswers > 0 : state.dropAnswers > 0) {
+					if (batch) state.dropBatchAnswers--;
+					else state.dropAnswers--;
 					req.socket.destroy();
 					return;
 				}
@@ -86,16 +133,32 @@ beforeAll(async () => {
 			};
 			if (state.expired)
 				return send(401, { success: false, error: { code: 'UNAUTHORIZED', message: 'Sign in again' } });
-			const key = String(req.headers['idempotency-key'] ?? '');
-			const stored = key ? state.keys.get(key) : undefined;
-			if (stored) {
-				if (stored.body !== raw)
-					return send(422, { success: false, error: { code: 'IDEMPOTENCY_KEY_REUSED', message: 'Reused' } });
-				return send(stored.status, stored.answer);
+			if (path === '/offline/replay' && req.method === 'POST') {
+				if (!state.batches)
+					return send(404, { success: false, error: { code: 'NOT_FOUND', message: 'No such route' } });
+				state.batchRequests++;
+				// As the real endpoint: in order, each under its key, temporary ids resolved, stop at the first failure.
+				const queue = (JSON.parse(raw) as { requests: BatchRequest[] }).requests;
+				const answers: Array<{ key: string; status: number; body: unknown }> = [];
+				for (let i = 0; i < queue.length; i++) {
+					const r = queue[i];
+					const [status, answer] = handleKeyed(r.method, r.path, r.body == null ? '' : JSON.stringify(r.body), r.key);
+					answers.push({ key: r.key, status, body: answer });
+					if (status >= 300) break;
+					const data = (answer as { data?: { id?: string; version?: number } }).data;
+					if (r.temp_id && data?.id) {
+						for (let j = i + 1; j < queue.length; j++)
+							queue[j] = { ...queue[j], ...rewriteTempId(queue[j], r.temp_id, data.id, data.version ?? null) };
+					}
+				}
+				return send(200, { success: true, data: { answers } });
 			}
-			state.handled++;
-			const [status, answer] = handle(req.method ?? 'GET', path, raw ? JSON.parse(raw) : {});
-			if (key) state.keys.set(key, { body: raw, status, answer });
+			const [status, answer] = handleKeyed(
+				req.method ?? 'GET',
+				path,
+				raw,
+				String(req.headers['idempotency-key'] ?? '')
+			);
 			send(status, answer);
 		});
 	});
@@ -154,10 +217,58 @@ describe('outbox', () => {
 		expect(state.requirements.get('req-1')?.location_city).toBe('Bergen');
 		expect(cache.has(`/candidates/${tempId}`)).toBe(false);
 		expect(cache.get(`/candidates/${realId}`)?.name).toBe('Ada');
+		expect(await outbox.conflicts()).toEqual([]);
 		expect(await outbox.counts()).toEqual({ pending: 0, conflicts: 0 });
 	});
 
+	it('sends an offline edit of a candidate created offline on the version the server gave it', async () => {
+		const created = await outbox.enqueue('POST', '/candidates', { name: 'Ada' });
+		const tempId = created!.id as string;
+		expect(created?.version).toBe(0);
+		// The edit form sends the version of the record it shows: the optimistic one.
+		await outbox.enqueue('PATCH', `/candidates/${tempId}`, { current_title: 'Engineer', version: created!.version });
+		await outbox.enqueue('POST', '/candidates', { name: 'Grace' });
+
+		expect(await outbox.replay()).toBe('done');
+		expect(await outbox.counts()).toEqual({ pending: 0, conflicts: 0 });
+		const [ada, grace] = [...state.candidates.values()];
+		expect(ada).toMatchObject({ name: 'Ada', current_title: 'Engineer', version: 2 });
+		expect(grace).toMatchObject({ name: 'Grace', version: 1 });
+		expect(state.handled).toBe(3);
+	});
+
+	it('rewrites temporary ids in an outbox queued before the ids were indexed (schema version 1)', async () => {
+		const userId = `user-${++user}`;
+		const legacy = new Dexie(outboxDatabaseName(userId));
+		legacy.version(1).stores({ entries: '++seq, &id', conflicts: 'id, recordId, createdAt' });
+		const tempId = 'tmp-00000000-0000-4000-8000-000000000001';
+		const entry = { baseVersion: null, base: null, createdAt: Date.now(), attempts: 0 };
+		await legacy.table('entries').bulkAdd([
+			{ ...entry, id: 'k1', method: 'POST', path: '/candidates', body: { name: 'Ada' }, tempId },
+			{
+				...entry,
+				id: 'k2',
+				method: 'POST',
+				path: '/requirements/req-1/applications',
+				body: { candidate_id: tempId },
+				tempId: 'tmp-00000000-0000-4000-8000-000000000002'
+			}
+		]);
+		legacy.close();
+
+		const upgraded = makeOutbox(userId);
+		try {
+			expect((await upgraded.pending()).map((e) => e.refs)).toEqual([[], [tempId]]);
+			expect(await upgraded.replay()).toBe('done');
+			const realId = [...state.candidates.keys()][0];
+			expect(state.applications).toEqual([{ requirement_id: 'req-1', candidate_id: realId }]);
+		} finally {
+			upgraded.close();
+		}
+	});
+
 	it('stops when the answer is lost and retries with the same key, creating nothing twice', async () => {
+		state.batches = false; // a server without the batched endpoint: one request at a time
 		await outbox.enqueue('POST', '/candidates', { name: 'Grace' });
 		await outbox.enqueue('POST', '/candidates', { name: 'Linus' });
 		state.dropAnswers = 1; // the server creates Grace, the answer never arrives
@@ -168,6 +279,31 @@ describe('outbox', () => {
 		expect(await outbox.replay()).toBe('done');
 		expect([...state.candidates.values()].map((c) => c.name)).toEqual(['Grace', 'Linus']);
 		expect(state.handled).toBe(2);
+		expect(state.batchRequests).toBe(0);
+	});
+
+	it('replays in batches; a batch whose answer is lost is sent again and creates nothing twice', async () => {
+		const ada = await outbox.enqueue('POST', '/candidates', { name: 'Ada' });
+		await outbox.enqueue('POST', '/requirements/req-1/applications', { candidate_id: ada!.id });
+		await outbox.enqueue('PATCH', `/candidates/${String(ada!.id)}`, { current_title: 'SRE', version: 0 });
+		await outbox.enqueue('POST', '/candidates', { name: 'Linus' });
+		state.dropBatchAnswers = 1; // the server runs the whole batch, the answer never arrives
+		expect(await outbox.replay()).toBe('offline');
+		expect(state.handled).toBe(4);
+		expect(await outbox.counts()).toEqual({ pending: 4, conflicts: 0 });
+
+		expect(await outbox.replay()).toBe('done');
+		expect(state.batchRequests).toBe(2);
+		expect(state.handled).toBe(4);
+		const realId = [...state.candidates.keys()][0];
+		expect([...state.candidates.values()].map((c) => [c.name, c.version])).toEqual([
+			['Ada', 2],
+			['Linus', 1]
+		]);
+		expect(state.applications).toEqual([{ requirement_id: 'req-1', candidate_id: realId }]);
+		expect(cache.get(`/candidates/${realId}`)?.name).toBe('Ada');
+		expect(await outbox.conflicts()).toEqual([]);
+		expect(await outbox.counts()).toEqual({ pending: 0, conflicts: 0 });
 	});
 
 	it('merges a stale update field by field and lists a same-field conflict; keep mine re-sends it', async () => {

@@ -20,6 +20,9 @@
  * it runs (and is tested) anywhere IndexedDB exists.
  */
 import Dexie, { type Table } from 'dexie';
+import { recordIdOfPath, rewriteTempId, tempIdsIn } from './temp-ids';
+
+export { recordIdOfPath, tempIdsIn };
 
 export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -39,6 +42,8 @@ export interface OutboxEntry {
 	tempId: string | null;
 	createdAt: number;
 	attempts: number;
+	/** The temporary ids the request names (path or body), indexed: rewritten when their create succeeds. */
+	refs?: string[];
 }
 
 export interface ConflictEntry {
@@ -66,6 +71,18 @@ interface ServerAnswer {
 	message: string;
 }
 
+/** An answer's status and JSON envelope, as the outbox needs them. */
+function answerOf(status: number, payload: unknown): ServerAnswer {
+	const envelope = isObject(payload) ? payload : {};
+	const error = isObject(envelope.error) ? envelope.error : {};
+	return {
+		status,
+		data: status >= 200 && status < 300 ? envelope.data : error.data,
+		code: typeof error.code === 'string' ? error.code : null,
+		message: typeof error.message === 'string' ? error.message : `Request failed (${status})`
+	};
+}
+
 export interface OutboxHooks {
 	/** The cached record, before an optimistic change. */
 	cached?(path: string): Promise<Record<string, unknown> | null>;
@@ -86,6 +103,18 @@ class OutboxDatabase extends Dexie {
 	constructor(name: string) {
 		super(name);
 		this.version(1).stores({ entries: '++seq, &id', conflicts: 'id, recordId, createdAt' });
+		// `refs`: a create's success rewrites the entries naming its temporary id, found by index
+		// instead of reading (and writing back) every entry left.
+		this.version(2)
+			.stores({ entries: '++seq, &id, *refs', conflicts: 'id, recordId, createdAt' })
+			.upgrade((tx) =>
+				tx
+					.table<OutboxEntry, number>('entries')
+					.toCollection()
+					.modify((entry) => {
+						entry.refs = tempIdsIn(entry.path, entry.body);
+					})
+			);
 	}
 }
 
@@ -110,24 +139,27 @@ export function newKey(): string {
 
 export const isTempId = (value: string) => value.startsWith('tmp-');
 
-/** The id in a path's last `/<collection>/<id>` pair, if the path names one record. */
-export function recordIdOfPath(path: string): string | null {
-	const segments = path.split('?')[0].split('/').filter(Boolean);
-	return segments.length >= 2 && segments.length % 2 === 0 ? segments[segments.length - 1] : null;
-}
-
 /** A POST to a collection (`/candidates`, `/requirements/x/applications`) creates a record. */
 export function isCreate(method: WriteMethod, path: string): boolean {
 	const segments = path.split('?')[0].split('/').filter(Boolean);
 	return method === 'POST' && segments.length % 2 === 1;
 }
 
-function replaceAll(value: unknown, from: string, to: string): unknown {
-	if (typeof value === 'string') return value.split(from).join(to);
-	if (Array.isArray(value)) return value.map((v) => replaceAll(v, from, to));
-	if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceAll(v, from, to)]));
-	return value;
+/**
+ * The create of `from` answered `{ id: to, version }`: an entry naming the temporary id names the
+ * real one, and a change based on the optimistic record (version 0) is based on the created one.
+ */
+function renameIn(entry: OutboxEntry, from: string, to: string, version: number | null): void {
+	const rewritten = rewriteTempId(entry, from, to, version);
+	entry.path = rewritten.path;
+	entry.body = rewritten.body;
+	if (rewritten.baseVersion !== null) entry.baseVersion = rewritten.baseVersion;
+	entry.refs = (entry.refs ?? []).filter((ref) => ref !== from);
 }
+
+/** Entries sent in one request to the batched replay endpoint (and at most this many bytes of JSON). */
+const BATCH_ENTRIES = 50;
+const BATCH_BYTES = 256 * 1024;
 
 export class Outbox {
 	readonly db: OutboxDatabase;
@@ -188,7 +220,8 @@ export class Outbox {
 			base,
 			tempId,
 			createdAt: Date.now(),
-			attempts: 0
+			attempts: 0,
+			refs: tempIdsIn(path, body)
 		});
 		let optimistic: Record<string, unknown> | null = null;
 		if (create && tempId) {
@@ -205,6 +238,9 @@ export class Outbox {
 		this.hooks.changed?.();
 		return optimistic;
 	}
+
+	/** Whether the server has the batched replay endpoint (an older one answers 404). */
+	private batches = true;
 
 	private async send(entry: OutboxEntry): Promise<ServerAnswer | null> {
 		let response: Response;
@@ -227,14 +263,70 @@ export class Outbox {
 		} catch {
 			// not JSON
 		}
-		const envelope = isObject(payload) ? payload : {};
-		const error = isObject(envelope.error) ? envelope.error : {};
-		return {
-			status: response.status,
-			data: response.ok ? envelope.data : error.data,
-			code: typeof error.code === 'string' ? error.code : null,
-			message: typeof error.message === 'string' ? error.message : `Request failed (${response.status})`
-		};
+		return answerOf(response.status, payload);
+	}
+
+	/**
+	 * Sends the first entries in one request (`POST /offline/replay`): the server runs them in
+	 * order, each under its own Idempotency-Key exactly as if sent alone, and stops after the first
+	 * one that is not a success. Answers them in order, or null when the batch itself failed (no
+	 * network, a 5xx, the server lacks the endpoint: then `send` goes one by one again).
+	 */
+	private async sendBatch(entries: OutboxEntry[]): Promise<ServerAnswer[] | null> {
+		let response: Response;
+		try {
+			response = await this.fetchFn(`${this.base}/offline/replay`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({
+					requests: entries.map((e) => ({
+						key: e.id,
+						method: e.method,
+						path: e.path,
+						body: e.body === undefined || e.method === 'DELETE' ? null : e.body,
+						temp_id: e.tempId
+					}))
+				}),
+				credentials: 'same-origin'
+			});
+		} catch {
+			return null;
+		}
+		if (response.status === 404 || response.status === 405) {
+			this.batches = false;
+			return null;
+		}
+		let payload: unknown = null;
+		try {
+			payload = await response.json();
+		} catch {
+			// not JSON
+		}
+		if (response.status === 401) return [answerOf(401, payload)];
+		const data = isObject(payload) && isObject(payload.data) ? payload.data : null;
+		if (!response.ok || !data || !Array.isArray(data.answers)) return null;
+		return data.answers.map((a: unknown) =>
+			isObject(a) && typeof a.status === 'number' ? answerOf(a.status, a.body) : answerOf(500, null)
+		);
+	}
+
+	/** The first entries that fit in one batch, their attempt counted. */
+	private async nextBatch(): Promise<OutboxEntry[]> {
+		return this.db.transaction('rw', this.db.entries, async () => {
+			const first = await this.db.entries
+				.orderBy('seq')
+				.limit(this.batches ? BATCH_ENTRIES : 1)
+				.toArray();
+			const batch: OutboxEntry[] = [];
+			let bytes = 0;
+			for (const entry of first) {
+				bytes += JSON.stringify(entry.body ?? null).length + entry.path.length;
+				if (batch.length > 0 && bytes > BATCH_BYTES) break;
+				batch.push(entry);
+			}
+			await this.db.entries.bulkPut(batch.map((e) => ({ ...e, attempts: e.attempts + 1 })));
+			return batch;
+		});
 	}
 
 	/** Replays the queue in order, one at a time. Concurrent calls share one run. */
@@ -250,21 +342,39 @@ export class Outbox {
 	private async run(): Promise<ReplayOutcome> {
 		if (this.needsSignIn) return 'signed-out';
 		for (;;) {
-			const entry = await this.db.entries.orderBy('seq').first();
-			if (!entry) return 'done';
-			await this.db.entries.update(entry.seq!, { attempts: entry.attempts + 1 });
-			const answer = await this.send(entry);
-			if (!answer || answer.status >= 500 || answer.status === 429 || answer.code === 'IDEMPOTENCY_IN_PROGRESS') {
-				return 'offline';
+			const batch = await this.nextBatch();
+			if (!batch.length) return 'done';
+			let answers = batch.length > 1 ? await this.sendBatch(batch) : null;
+			if (!answers && (batch.length === 1 || !this.batches)) {
+				const one = await this.send(batch[0]);
+				answers = one ? [one] : null;
 			}
-			if (answer.status === 401) {
-				this.needsSignIn = true;
-				return 'signed-out';
+			if (!answers?.length) return 'offline';
+			// In the order sent; the server stopped after the first answer that is not a success.
+			for (let i = 0; i < answers.length && i < batch.length; i++) {
+				const entry = batch[i];
+				const answer = answers[i];
+				if (answer.status >= 500 || answer.status === 429 || answer.code === 'IDEMPOTENCY_IN_PROGRESS') {
+					return 'offline';
+				}
+				if (answer.status === 401) {
+					this.needsSignIn = true;
+					return 'signed-out';
+				}
+				if (answer.status < 400) {
+					await this.succeeded(entry, answer);
+					const record = isObject(answer.data) ? answer.data : null;
+					// The later entries of this batch, as the server rewrote them and as stored now.
+					if (entry.tempId && record && typeof record.id === 'string') {
+						const version = typeof record.version === 'number' ? record.version : null;
+						for (const later of batch.slice(i + 1))
+							if (later.refs?.includes(entry.tempId)) renameIn(later, entry.tempId, record.id, version);
+					}
+				} else if (answer.status === 409 && answer.code === 'VERSION_CONFLICT' && isObject(answer.data))
+					await this.merge(entry, answer.data);
+				else await this.refused(entry, answer);
 			}
-			if (answer.status < 400) await this.succeeded(entry, answer);
-			else if (answer.status === 409 && answer.code === 'VERSION_CONFLICT' && isObject(answer.data))
-				await this.merge(entry, answer.data);
-			else await this.refused(entry, answer);
+			// Once a batch: the status re-reads its counts (not once per write while writes settle).
 			this.hooks.changed?.();
 		}
 	}
@@ -282,11 +392,13 @@ export class Outbox {
 			await this.db.entries.delete(entry.seq!);
 			if (entry.tempId && realId) {
 				const from = entry.tempId;
-				await this.db.entries.toCollection().modify((later) => {
-					later.path = later.path.split(from).join(realId);
-					later.body = replaceAll(later.body, from, realId);
-				});
+				const version = record && typeof record.version === 'number' ? record.version : null;
+				await this.db.entries
+					.where('refs')
+					.equals(from)
+					.modify((later) => renameIn(later, from, realId, version));
 				await this.db.conflicts.toCollection().modify((c) => {
+					if (!c.path.includes(from) && c.recordId !== from) return false; // unchanged: not written back
 					c.path = c.path.split(from).join(realId);
 					if (c.recordId === from) c.recordId = realId;
 				});

@@ -147,9 +147,9 @@ export async function removeRecord(kind: RecordKind, id: string): Promise<void> 
 		await db.records.delete(`${kind}:${id}`);
 		await db.responses.toCollection().modify((entry) => {
 			const body = entry.body;
-			if (isObject(body) && Array.isArray(body.items)) {
-				body.items = body.items.filter((item: unknown) => !(hasId(item) && item.id === id));
-			}
+			if (!isObject(body) || !Array.isArray(body.items) || !body.items.some((i: unknown) => hasId(i) && i.id === id))
+				return false; // unchanged: not written back
+			body.items = body.items.filter((item: unknown) => !(hasId(item) && item.id === id));
 		});
 	});
 }
@@ -163,17 +163,24 @@ export async function storeResponse(path: string, body: unknown): Promise<void> 
 	await db.transaction('rw', db.records, db.responses, async () => {
 		await db.responses.put({ path, body, syncedAt: now });
 		if (!shape) return;
-		const found: Record<string, unknown>[] = [];
+		const found: Array<Record<string, unknown> & { id: string }> = [];
 		if (shape.detailId && hasId(body) && body.id === shape.detailId) found.push(body);
 		else if (!shape.detailId && isObject(body) && Array.isArray(body.items)) found.push(...body.items.filter(hasId));
 		else if (!shape.detailId && Array.isArray(body)) found.push(...body.filter(hasId));
-		for (const item of found) {
-			const id = item.id as string;
-			const key = `${shape.kind}:${id}`;
-			const existing = await db.records.get(key);
-			// A list item is a summary: its fresh fields go over a detail answer's, the rest stay.
-			await db.records.put({ key, kind: shape.kind, id, data: { ...(existing?.data ?? {}), ...item }, syncedAt: now });
-		}
+		if (!found.length) return;
+		// One read and one write for the whole page, not two requests per row.
+		const keys = found.map((item) => `${shape.kind}:${item.id}`);
+		const existing = await db.records.bulkGet(keys);
+		await db.records.bulkPut(
+			found.map((item, i) => ({
+				key: keys[i],
+				kind: shape.kind,
+				id: item.id,
+				// A list item is a summary: its fresh fields go over a detail answer's, the rest stay.
+				data: { ...(existing[i]?.data ?? {}), ...item },
+				syncedAt: now
+			}))
+		);
 	});
 }
 
@@ -218,18 +225,27 @@ function searchable(record: Record<string, unknown>): string {
 	return parts.join(' ').toLowerCase();
 }
 
+/** The matching cached candidates and the oldest sync time among all cached candidates (one read). */
+async function searchCached(
+	db: RecordsDatabase,
+	q: string
+): Promise<{ items: Record<string, unknown>[]; syncedAt: number }> {
+	const wanted = words(q);
+	const items: Record<string, unknown>[] = [];
+	let syncedAt = Date.now();
+	for (const record of await db.records.where('kind').equals('candidate').toArray()) {
+		if (record.syncedAt < syncedAt) syncedAt = record.syncedAt;
+		const text = searchable(record.data);
+		if (wanted.every((w) => text.includes(w))) items.push(record.data);
+	}
+	return { items, syncedAt };
+}
+
 /** Cached candidates whose name, e-mail, title, company or tags contain every word of `q`. */
 export async function searchCachedCandidates(q: string): Promise<Record<string, unknown>[]> {
 	const db = database();
 	if (!db) return [];
-	const wanted = words(q);
-	const all = await db.records.where('kind').equals('candidate').toArray();
-	return all
-		.map((r) => r.data)
-		.filter((data) => {
-			const text = searchable(data);
-			return wanted.every((w) => text.includes(w));
-		});
+	return (await searchCached(db, q)).items;
 }
 
 /**
@@ -263,14 +279,9 @@ export async function cachedResponse(path: string): Promise<{ body: unknown; syn
 	}
 	if (shape?.kind === 'candidate' && !shape.detailId && path.split('?')[0].replace(/\/$/, '') === '/candidates') {
 		const params = new URLSearchParams(path.split('?')[1] ?? '');
-		const q = params.get('q') ?? '';
-		const items = await searchCachedCandidates(q);
+		const { items, syncedAt } = await searchCached(db, params.get('q') ?? '');
 		const pageSize = Number(params.get('page_size')) || 25;
 		const page = Math.max(1, Number(params.get('page')) || 1);
-		const syncedAt = Math.min(
-			...(await db.records.where('kind').equals('candidate').toArray()).map((r) => r.syncedAt),
-			Date.now()
-		);
 		return {
 			body: {
 				items: items.slice((page - 1) * pageSize, page * pageSize),
@@ -319,11 +330,33 @@ export async function cacheCreated(
 	const db = database();
 	if (!db) return;
 	await cacheRecord(kind, record);
-	await db.responses.toCollection().modify((entry) => {
-		if (entry.path.split('?')[0] !== collectionPath) return;
-		const body = entry.body;
-		if (isObject(body) && Array.isArray(body.items) && !body.items.some((i: unknown) => hasId(i) && i.id === record.id))
+	const firstPages = await firstPagesOf(db, collectionPath);
+	if (!firstPages.length) return;
+	await db.responses
+		.where('path')
+		.anyOf(firstPages)
+		.modify((entry) => {
+			const body = entry.body;
+			if (
+				!isObject(body) ||
+				!Array.isArray(body.items) ||
+				body.items.some((i: unknown) => hasId(i) && i.id === record.id)
+			)
+				return false; // unchanged: not written back
 			body.items = [record, ...body.items];
+		});
+}
+
+/**
+ * The cached first-page answers of a collection (`/candidates`, `/candidates?q=ada`, not
+ * `?page=2`), found by key alone: a new record goes first in those lists, so only they can hold
+ * one created offline, and a cache of 50 pages is not read for each create.
+ */
+async function firstPagesOf(db: RecordsDatabase, collectionPath: string): Promise<string[]> {
+	const keys = await db.responses.where('path').startsWith(collectionPath).primaryKeys();
+	return keys.filter((path) => {
+		const [base, query = ''] = path.split('?');
+		return base === collectionPath && (Number(new URLSearchParams(query).get('page')) || 1) === 1;
 	});
 }
 
@@ -331,11 +364,13 @@ export async function cacheCreated(
 export async function renameRecord(
 	kind: RecordKind,
 	tempId: string,
-	record: { id: string } & Record<string, unknown>
+	record: { id: string } & Record<string, unknown>,
+	collectionPath: string
 ): Promise<void> {
 	const db = database();
 	if (!db) return;
 	await db.transaction('rw', db.records, db.responses, async () => {
+		const firstPages = await firstPagesOf(db, collectionPath);
 		const existing = await db.records.get(`${kind}:${tempId}`);
 		await db.records.delete(`${kind}:${tempId}`);
 		await db.records.put({
@@ -345,12 +380,22 @@ export async function renameRecord(
 			data: { ...(existing?.data ?? {}), ...record, pending: false },
 			syncedAt: Date.now()
 		});
-		await db.responses.toCollection().modify((entry) => {
-			const body = entry.body;
-			if (isObject(body) && Array.isArray(body.items))
+		// Only the lists `cacheCreated` put it in.
+		if (!firstPages.length) return;
+		await db.responses
+			.where('path')
+			.anyOf(firstPages)
+			.modify((entry) => {
+				const body = entry.body;
+				if (
+					!isObject(body) ||
+					!Array.isArray(body.items) ||
+					!body.items.some((i: unknown) => hasId(i) && i.id === tempId)
+				)
+					return false; // unchanged: not written back
 				body.items = body.items.map((item: unknown) =>
 					hasId(item) && item.id === tempId ? { ...item, ...record, pending: false } : item
 				);
-		});
+			});
 	});
 }

@@ -33,16 +33,59 @@ let timer: ReturnType<typeof setInterval> | null = null;
 
 const isOnline = () => typeof navigator === 'undefined' || navigator.onLine;
 
-async function refresh(): Promise<void> {
+let refreshing: Promise<void> | null = null;
+let refreshAgain = false;
+
+/**
+ * Re-reads the counts and lists, at most one read at a time: calls made meanwhile are folded into
+ * one more read after it (a replay of 1,000 entries asks after each one, and each read lists
+ * every entry left).
+ */
+function refresh(): Promise<void> {
+	if (refreshing) {
+		refreshAgain = true;
+		return refreshing;
+	}
+	refreshing = (async () => {
+		try {
+			do {
+				refreshAgain = false;
+				await readOutbox();
+			} while (refreshAgain);
+		} finally {
+			refreshing = null;
+		}
+	})();
+	return refreshing;
+}
+
+/**
+ * The counts always; the lists only while the panel shows them. Reading every entry left after
+ * each replayed one made a replay quadratic, and the read holds the entries store that the
+ * replay writes.
+ */
+async function readOutbox(): Promise<void> {
 	if (!outbox) return;
 	const current = outbox;
-	const [entries, conflictList] = await Promise.all([current.pending(), current.conflicts()]);
-	if (outbox !== current) return;
-	sync.entries = entries;
-	sync.conflictList = conflictList;
-	sync.pending = entries.length;
-	sync.conflicts = conflictList.length;
+	if (syncPanel.open) {
+		const [entries, conflictList] = await Promise.all([current.pending(), current.conflicts()]);
+		if (outbox !== current) return;
+		sync.entries = entries;
+		sync.conflictList = conflictList;
+		sync.pending = entries.length;
+		sync.conflicts = conflictList.length;
+	} else {
+		const counts = await current.counts();
+		if (outbox !== current) return;
+		sync.pending = counts.pending;
+		sync.conflicts = counts.conflicts;
+	}
 	sync.needsSignIn = current.needsSignIn;
+}
+
+/** Re-reads the outbox (the panel calls it when it opens, to show the lists). */
+export function refreshSync(): Promise<void> {
+	return refresh();
 }
 
 function collectionOf(path: string): string {
@@ -67,7 +110,8 @@ function open(userId: string): Outbox {
 		},
 		rename: async (path, tempId, record) => {
 			const shape = kindOfPath(path);
-			if (shape && typeof record.id === 'string') await renameRecord(shape.kind, tempId, { ...record, id: record.id });
+			if (shape && typeof record.id === 'string')
+				await renameRecord(shape.kind, tempId, { ...record, id: record.id }, collectionOf(path));
 		},
 		changed: () => void refresh()
 	});

@@ -1,4 +1,4 @@
-import { createApi, raiseForLoad, type ListData, type Requirement } from '$lib/api/client';
+import { ApiError, createApi, raiseForLoad, type ListData, type Requirement } from '$lib/api/client';
 import { CANDIDATE_SOURCES, DEFAULT_STAGES, TERMINAL_STAGES, type CandidateSource } from '$lib/domain/candidates';
 import { filterQuery, type CandidateFilter } from './filters';
 import type { Candidate } from './types';
@@ -29,7 +29,11 @@ export const load: PageLoad = async ({ fetch, url }) => {
 	try {
 		const [list, requirements] = await Promise.all([
 			api.get<ListData<Candidate>>(`/candidates?${query}`),
-			api.get<ListData<Requirement>>('/requirements?page_size=100&sort=title')
+			// Only for the filter menu: offline and never fetched, the list works without it.
+			api.get<ListData<Requirement>>('/requirements?page_size=100&sort=title').catch((err: unknown) => {
+				if (err instanceof ApiError && err.code === 'NETWORK_ERROR') return { items: [] as Requirement[] };
+				throw err;
+			})
 		]);
 		const requirement = requirements.items.find((r) => r.id === filter.requirement_id);
 		return {
