@@ -238,7 +238,9 @@ async function runMode(mode: Mode, profile: boolean) {
 		// Load time while the panel is still connected: the document is in memory.
 		const viewer = panelists[0];
 		const warm: number[] = [];
-		for (let i = 0; i < OPENS; i++) warm.push((await openFresh(stack, name, viewer.token)).syncedMs);
+		await prioritized([stack.sync.pid, stack.web.pid], async () => {
+			for (let i = 0; i < OPENS; i++) warm.push((await openFresh(stack, name, viewer.token)).syncedMs);
+		});
 
 		// Everyone leaves; the document is stored and unloaded; cold opens come from the database.
 		await new Promise<void>((resolve) => {
@@ -249,10 +251,12 @@ async function runMode(mode: Mode, profile: boolean) {
 		const loadedAfterLeave = await waitUnloaded(stack);
 		await stack.restartSync();
 		const cold: Array<{ syncedMs: number; characters: number }> = [];
-		for (let i = 0; i < OPENS; i++) {
-			cold.push(await openFresh(stack, name, viewer.token));
-			await waitUnloaded(stack);
-		}
+		await prioritized([stack.sync.pid, stack.web.pid], async () => {
+			for (let i = 0; i < OPENS; i++) {
+				cold.push(await openFresh(stack, name, viewer.token));
+				await waitUnloaded(stack);
+			}
+		});
 		const missingAfterRestart = Math.max(0, characters - cold[0].characters);
 		log(
 			`${mode}: fresh client synced warm p50 ${summarize(warm).p50} ms, first after restart ${round(cold[0].syncedMs, 1)} ms; ${missingAfterRestart} characters missing after restart`
@@ -271,7 +275,7 @@ async function runMode(mode: Mode, profile: boolean) {
 				});
 			}
 		}
-		const server = await serverSideLoad(stack, name, characters);
+		const server = await prioritized([], () => serverSideLoad(stack, name, characters));
 		log(
 			`${mode}: server-side load p50 ${server.openDirectConnectionMs.p50} ms (select ${server.selectRowMs.p50}, apply ${server.applyUpdateMs.p50}); stored ${server.storedBytes} B`
 		);
