@@ -1,7 +1,14 @@
 /**
- * A load-generator child process (forked by bench/propagation.ts with `--import tsx`): stock
- * `@hocuspocus/provider` editors, each with its own WebSocket and Y.Doc, typing single
- * characters into `doc.getText('bench')` at random places at a fixed rate.
+ * A load-generator child process (forked by bench/propagation.ts and bench/panel-typing.ts with
+ * `--import tsx`): stock `@hocuspocus/provider` editors, each with its own WebSocket and Y.Doc,
+ * typing at a fixed rate. Two ways of typing (`config.writes`):
+ *   - `text`: single characters into `doc.getText('bench')` at random places;
+ *   - `prosemirror`: keystrokes into the Tiptap notes fragment (`notesFragment`, XmlFragment
+ *     `default`) exactly as y-prosemirror writes them — each editor types at its own caret in its
+ *     own paragraph (XmlElement `paragraph` holding an XmlText), presses Enter every 20–60
+ *     characters (a new empty paragraph after the current one; its first character creates the
+ *     XmlText), one Yjs transaction per keystroke, and moves its caret in awareness (`cursor`:
+ *     relative anchor/head, set only when it changed, as y-tiptap's cursor plugin does).
  *
  * Every editor of a document lives in this same process, so send and receive instants come from
  * one clock. A sent character is identified by its Yjs id (clientID, clock); a receiver decodes
@@ -14,10 +21,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
+import { notesFragment } from '../../src/lib/collab/notes';
+import { typedCharacters } from './notes-count';
 
 export interface EditorsConfig {
 	url: string;
-	documents: Array<{ name: string; token: string; editors: number }>;
+	/** Each document's editors; editor i signs in with `tokens[i]` when given (one user each), else `token`. */
+	documents: Array<{ name: string; token: string; tokens?: string[]; editors: number }>;
 	charsPerSecond: number;
 	warmupSeconds: number;
 	seconds: number;
@@ -25,6 +35,8 @@ export interface EditorsConfig {
 	drainSeconds: number;
 	/** Connections opened at once while connecting. */
 	connectConcurrency: number;
+	/** How keystrokes are written (default `text`). */
+	writes?: 'text' | 'prosemirror';
 }
 
 export interface EditorsResult {
@@ -47,6 +59,18 @@ export interface EditorsResult {
 	clientCpuPercent: number;
 	eventLoopDelayMs: { p50: number; p99: number; max: number };
 	connectMs: number;
+	/** Y.encodeStateAsUpdate of each document as its first editor holds it after the drain, bytes. */
+	stateBytes: Record<string, number>;
+	/** Keystrokes that were Enter (prosemirror writes only). */
+	enters: number;
+}
+
+/** One editor's typing position in the notes fragment (prosemirror writes). */
+interface Caret {
+	paragraph: Y.XmlElement;
+	offset: number;
+	/** Characters left before the next Enter. */
+	untilEnter: number;
 }
 
 interface Editor {
@@ -55,6 +79,7 @@ interface Editor {
 	provider: HocuspocusProvider;
 	socket: HocuspocusProviderWebsocket;
 	docIndex: number;
+	caret: Caret | null;
 }
 
 const editors: Editor[] = [];
@@ -68,6 +93,7 @@ let delivered = 0;
 let expectedDeliveries = 0;
 let sent = 0;
 let sentMeasured = 0;
+let enters = 0;
 const perDocumentSent: number[] = [];
 
 function onRemoteUpdate(update: Uint8Array) {
@@ -99,7 +125,7 @@ async function connect(config: EditorsConfig): Promise<number> {
 	const all: Array<{ name: string; token: string; docIndex: number }> = [];
 	config.documents.forEach((d, docIndex) => {
 		perDocumentSent[docIndex] = 0;
-		for (let i = 0; i < d.editors; i++) all.push({ name: d.name, token: d.token, docIndex });
+		for (let i = 0; i < d.editors; i++) all.push({ name: d.name, token: d.tokens?.[i] ?? d.token, docIndex });
 	});
 	let next = 0;
 	async function opener() {
@@ -117,7 +143,7 @@ async function connect(config: EditorsConfig): Promise<number> {
 			doc.on('update', (update: Uint8Array, origin: unknown) => {
 				if (origin === provider) onRemoteUpdate(update);
 			});
-			editors.push({ doc, text: doc.getText('bench'), provider, socket, docIndex });
+			editors.push({ doc, text: doc.getText('bench'), provider, socket, docIndex, caret: null });
 		}
 	}
 	await Promise.all(Array.from({ length: config.connectConcurrency }, opener));
@@ -134,7 +160,8 @@ async function type(config: EditorsConfig): Promise<EditorsResult> {
 	const stopAt = measureFrom + config.seconds * 1000;
 	const cpu0 = process.cpuUsage();
 	const timers: NodeJS.Timeout[] = [];
-	const letters = 'abcdefghijklmnopqrstuvwxyz';
+	const letters = config.writes === 'prosemirror' ? 'etaoin shrdlu cmfwyp vbgkjq xz ' : 'abcdefghijklmnopqrstuvwxyz';
+	if (config.writes === 'prosemirror') for (const editor of editors) openParagraph(editor);
 	for (const editor of editors) {
 		// Random phase so the editors do not type in lock-step.
 		const startTimer = setTimeout(() => {
@@ -150,9 +177,14 @@ async function type(config: EditorsConfig): Promise<EditorsResult> {
 				}
 				sent++;
 				if (measured) sentMeasured++;
-				perDocumentSent[editor.docIndex]++;
-				const position = Math.floor(Math.random() * (editor.text.length + 1));
-				editor.text.insert(position, letters[sent % letters.length]);
+				if (config.writes === 'prosemirror') {
+					if (typeKeystroke(editor, letters[sent % letters.length])) perDocumentSent[editor.docIndex]++;
+					else enters++;
+				} else {
+					perDocumentSent[editor.docIndex]++;
+					const position = Math.floor(Math.random() * (editor.text.length + 1));
+					editor.text.insert(position, letters[sent % letters.length]);
+				}
 			}, interval);
 			timers.push(timer);
 		}, Math.random() * interval);
@@ -174,10 +206,15 @@ async function type(config: EditorsConfig): Promise<EditorsResult> {
 	let totalCharacters = 0;
 	const byDoc = new Map<number, Editor[]>();
 	for (const e of editors) byDoc.set(e.docIndex, [...(byDoc.get(e.docIndex) ?? []), e]);
+	const stateBytes: Record<string, number> = {};
 	for (const [docIndex, list] of byDoc) {
-		const texts = list.map((e) => e.text.toString());
+		const texts = list.map((e) =>
+			config.writes === 'prosemirror' ? notesFragment(e.doc).toString() : e.text.toString()
+		);
+		const typed = list.map((e) => (config.writes === 'prosemirror' ? typedCharacters(e.doc) : e.text.length));
+		stateBytes[config.documents[docIndex].name] = Y.encodeStateAsUpdate(list[0].doc).byteLength;
 		totalCharacters += perDocumentSent[docIndex];
-		const missing = Math.max(...texts.map((t) => perDocumentSent[docIndex] - t.length));
+		const missing = Math.max(...typed.map((length) => perDocumentSent[docIndex] - length));
 		missingCharacters += Math.max(0, missing);
 		if (texts.some((t) => t !== texts[0]) || missing > 0) divergentDocuments++;
 	}
@@ -197,8 +234,66 @@ async function type(config: EditorsConfig): Promise<EditorsResult> {
 		achievedCharsPerSecond: Math.round((sent / typingMs) * 1000 * 10) / 10,
 		clientCpuPercent: Math.round((((cpu.user + cpu.system) / 1000) * 100 * 10) / typingMs) / 10,
 		eventLoopDelayMs: { p50: 0, p99: 0, max: 0 },
-		connectMs: 0
+		connectMs: 0,
+		stateBytes,
+		enters
 	};
+}
+
+/**
+ * Gives the editor a paragraph of its own at the end of the notes (where a panelist clicks to
+ * start writing). One transaction, as the Enter that makes it would be.
+ */
+function openParagraph(editor: Editor) {
+	const fragment = notesFragment(editor.doc);
+	const paragraph = new Y.XmlElement('paragraph');
+	fragment.insert(fragment.length, [paragraph]);
+	editor.caret = { paragraph, offset: 0, untilEnter: 20 + Math.floor(Math.random() * 40) };
+	moveCaret(editor);
+}
+
+/**
+ * One keystroke at the editor's caret, written as y-prosemirror writes a ProseMirror step: a
+ * character into the paragraph's XmlText (created by the first character), or Enter at the end
+ * of the line (a new empty paragraph right after it). Returns false for Enter.
+ */
+function typeKeystroke(editor: Editor, letter: string): boolean {
+	const caret = editor.caret;
+	if (!caret) throw new Error('no caret');
+	if (caret.untilEnter <= 0) {
+		const parent = caret.paragraph.parent;
+		if (!(parent instanceof Y.XmlFragment)) throw new Error('paragraph outside the fragment');
+		const index = parent.toArray().indexOf(caret.paragraph);
+		const paragraph = new Y.XmlElement('paragraph');
+		parent.insert(index + 1, [paragraph]);
+		editor.caret = { paragraph, offset: 0, untilEnter: 20 + Math.floor(Math.random() * 40) };
+		moveCaret(editor);
+		return false;
+	}
+	const first = caret.paragraph.firstChild;
+	if (first instanceof Y.XmlText) first.insert(caret.offset, letter);
+	else caret.paragraph.insert(0, [new Y.XmlText(letter)]);
+	caret.offset++;
+	caret.untilEnter--;
+	moveCaret(editor);
+	return true;
+}
+
+/** The caret in awareness, as y-tiptap's cursor plugin sets it: only when it moved. */
+function moveCaret(editor: Editor) {
+	const awareness = editor.provider.awareness;
+	const caret = editor.caret;
+	if (!awareness || !caret) return;
+	const text = caret.paragraph.firstChild;
+	// assoc −1 (stick to the character before), as y-tiptap's absolutePositionToRelativePosition.
+	const position =
+		text instanceof Y.XmlText
+			? Y.createRelativePositionFromTypeIndex(text, caret.offset, -1)
+			: Y.createRelativePositionFromTypeIndex(caret.paragraph, 0, -1);
+	const current = awareness.getLocalState()?.cursor as { anchor?: unknown } | null | undefined;
+	if (current?.anchor && Y.compareRelativePositions(Y.createRelativePositionFromJSON(current.anchor), position)) return;
+	const json = Y.relativePositionToJSON(position);
+	awareness.setLocalStateField('cursor', { anchor: json, head: json });
 }
 
 /** Event-loop delay of this process while typing (how much of a latency is the client's own). */

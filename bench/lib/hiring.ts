@@ -61,3 +61,44 @@ export async function pendingApprovalOf(
 	}
 	throw new Error(`no pending approval of ${requirementId} for ${approverId}`);
 }
+
+/**
+ * An interview on the panel of `panelists` (they must exist): a department, a requirement taken
+ * through approval and opened, a candidate, an application, and the interview itself, each made
+ * by the role that does it in the product. Returns the interview id.
+ */
+export async function scheduleInterview(
+	baseUrl: string,
+	admin: Account,
+	panelists: Account[],
+	options: { startsInHours?: number } = {}
+): Promise<string> {
+	const manager = await createAccount(baseUrl, admin, 'hiring_manager', 'Panel Manager', { quiet: true });
+	const approver = await createAccount(baseUrl, admin, 'approver', 'Panel Approver', { quiet: true });
+	const recruiter = await createAccount(baseUrl, admin, 'recruiter', 'Panel Recruiter', { quiet: true });
+	const department = await call(baseUrl, admin.token, 'POST', '/departments', { name: 'Panel' });
+	const requirement = await call(baseUrl, manager.token, 'POST', '/requirements', {
+		title: 'Panel bench engineer',
+		department_id: department.id,
+		remote_policy: 'onsite'
+	});
+	await call(baseUrl, manager.token, 'POST', `/requirements/${requirement.id}/submit`, {});
+	const approvalId = await pendingApprovalOf(baseUrl, approver.token, requirement.id, approver.id);
+	await call(baseUrl, approver.token, 'POST', `/approvals/${approvalId}/approve`, {});
+	await call(baseUrl, recruiter.token, 'POST', `/requirements/${requirement.id}/open`, {});
+	const candidate = await call(baseUrl, recruiter.token, 'POST', '/candidates', { name: 'Pat Candidate' });
+	const application = await call(baseUrl, recruiter.token, 'POST', `/requirements/${requirement.id}/applications`, {
+		candidate_id: candidate.id
+	});
+	const startsAt = Date.now() + (options.startsInHours ?? 1) * 3_600_000;
+	const scheduled = await call(baseUrl, recruiter.token, 'POST', '/interviews', {
+		application_id: application.id,
+		type: 'onsite',
+		starts_at: new Date(startsAt).toISOString(),
+		ends_at: new Date(startsAt + 3_600_000).toISOString(),
+		time_zone: 'UTC',
+		location: 'Room 1',
+		panel: panelists.map((p, i) => ({ user_id: p.id, is_lead: i === 0 }))
+	});
+	return scheduled.interview.id as string;
+}

@@ -5,11 +5,13 @@ import { escapeHtml, layout } from '$lib/server/email/templates';
 import { buildCalendar } from '$lib/server/interviews/ics';
 import { interviewEvent } from '$lib/server/interviews/calendar';
 import { defineJob, exponentialBackoff, PermanentJobError } from '$lib/server/jobs/types';
+import { wantsEmail } from '$lib/domain/notifications';
 
 /**
  * E-mails one person an interview invitation, update (same UID, higher SEQUENCE) or
  * cancellation, with the iCalendar attached as a calendar part mail clients understand.
- * An invitation superseded by a newer change before it was sent is skipped.
+ * An invitation superseded by a newer change before it was sent is skipped, and so is one to a
+ * user who turned `interview_scheduled` e-mails off in the meantime.
  */
 export const sendInterviewInvitationJob = defineJob({
 	kind: 'email.interview_invitation',
@@ -38,11 +40,13 @@ export const sendInterviewInvitationJob = defineJob({
 		let to: { name: string; email: string } | undefined;
 		if ('userId' in input.recipient) {
 			const [user] = await rt.db
-				.select({ name: users.name, email: users.email, active: users.isActive })
+				.select({ name: users.name, email: users.email, active: users.isActive, prefs: users.emailPreferences })
 				.from(users)
 				.where(eq(users.id, input.recipient.userId));
 			if (!user?.active) return { skipped: 'recipient inactive' };
-			to = user;
+			// Turned off after this was queued: the in-app notification stays, the e-mail is not sent.
+			if (!wantsEmail(user.prefs, 'interview_scheduled')) return { skipped: 'e-mail turned off' };
+			to = { name: user.name, email: user.email };
 		} else {
 			const [candidate] = await rt.db
 				.select({ name: candidates.name, emails: candidates.emails })

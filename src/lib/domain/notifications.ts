@@ -15,6 +15,14 @@ export const NOTIFICATION_KINDS = [
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
+/** Whether a user's e-mail preferences let an e-mail of this kind through (on unless turned off). */
+export function wantsEmail(
+	prefs: Partial<Record<string, boolean>> | null | undefined,
+	kind: NotificationKind
+): boolean {
+	return prefs?.[kind] !== false;
+}
+
 export const NOTIFICATION_KIND_LABELS: Record<NotificationKind, string> = {
 	approval_needed: 'An approval waits for me',
 	approval_reminder: 'Reminders of approvals waiting for me',

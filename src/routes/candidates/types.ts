@@ -40,6 +40,8 @@ export interface CandidateApplication {
 	stage: string;
 	/** The stage as the requirement's pipeline names it (custom stage names included). */
 	stage_label: string;
+	/** The requirement's pipeline columns (custom stages, then hired, rejected, withdrawn). */
+	stages: Array<{ key: string; label: string }>;
 	stage_entered_at: string;
 	rejection_reason: string | null;
 	version: number;

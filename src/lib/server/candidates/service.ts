@@ -298,6 +298,8 @@ export async function getCandidate(rt: Runtime, actor: Actor, id: string) {
 	const apps = rows.map(({ pipelineStages, ...app }) => ({
 		...app,
 		stageLabel: boardColumns(pipelineStages).find((s) => s.key === app.stage)?.label ?? app.stage,
+		// The requirement's columns, so the profile can offer a stage change without the board.
+		stages: boardColumns(pipelineStages),
 		...(mayReadScreening && { screening: screeningOf.get(app.id) ?? null })
 	}));
 	const documents = await rt.db

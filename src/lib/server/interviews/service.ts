@@ -23,6 +23,8 @@ import {
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors';
 import type { Page } from '../http/envelope';
 import type { Runtime } from '../runtime';
+import { notify } from '../notifications/service';
+import { wantsEmail } from '../../domain/notifications';
 import { sendInterviewInvitationJob } from '$worker/jobs/interview-invitation';
 
 export interface PanelMember {
@@ -163,7 +165,20 @@ async function resolveTemplateId(
 	return fallback?.id ?? null;
 }
 
-/** Queues the calendar e-mail (REQUEST or CANCEL with this SEQUENCE) to each recipient. */
+const ANNOUNCEMENTS = {
+	scheduled: { title: 'Interview scheduled', body: 'You are on the panel of' },
+	updated: { title: 'Interview changed', body: 'The time, place or panel changed for' },
+	cancelled: { title: 'Interview cancelled', body: 'This interview was cancelled:' },
+	removed: { title: 'Taken off an interview panel', body: 'You are no longer on the panel of' }
+} as const;
+
+/**
+ * Tells panelists about an invitation, change or cancellation: an in-app notification
+ * (`interview_scheduled`) for each, and the calendar e-mail (REQUEST or CANCEL with this
+ * SEQUENCE) to those who did not turn that kind of e-mail off — the invitation is the e-mail
+ * copy of the notification, so no generic copy is sent besides. The candidate, when invited,
+ * always gets the calendar e-mail.
+ */
 async function queueInvitations(
 	tx: Transaction,
 	rt: Runtime,
@@ -172,9 +187,38 @@ async function queueInvitations(
 	method: 'REQUEST' | 'CANCEL',
 	userIds: string[],
 	candidateToo: boolean,
-	createdBy: string | null
+	actor: Actor,
+	change: keyof typeof ANNOUNCEMENTS
 ) {
+	const createdBy = actor.userId;
+	if (userIds.length > 0) {
+		const [about] = await tx
+			.select({ candidate: candidates.name, requirement: requirements.title })
+			.from(candidates)
+			.innerJoin(requirements, eq(requirements.id, interview.requirementId))
+			.where(eq(candidates.id, interview.candidateId));
+		const announcement = ANNOUNCEMENTS[change];
+		const what = `${INTERVIEW_TYPE_LABELS[interview.type].toLowerCase()} interview with ${about?.candidate ?? 'a candidate'}`;
+		await notify(
+			{ rt, actor, tx, afterCommit },
+			{
+				userIds,
+				kind: 'interview_scheduled',
+				title: `${announcement.title}: ${about?.candidate ?? 'a candidate'}`,
+				body: `${announcement.body} the ${what}${about ? ` (${about.requirement})` : ''}.`,
+				link: `/interviews/${interview.id}`,
+				subjectType: 'interview',
+				subjectId: interview.id,
+				emailCopy: false
+			}
+		);
+	}
+	const recipients = userIds.length
+		? await tx.select({ id: users.id, prefs: users.emailPreferences }).from(users).where(inArray(users.id, userIds))
+		: [];
 	for (const userId of userIds) {
+		const prefs = recipients.find((r) => r.id === userId)?.prefs;
+		if (!wantsEmail(prefs, 'interview_scheduled')) continue;
 		await rt.jobs.enqueue(
 			sendInterviewInvitationJob,
 			{ interviewId: interview.id, sequence: interview.icalSequence, method, recipient: { userId } },
@@ -266,7 +310,8 @@ export async function scheduleInterview(rt: Runtime, actor: Actor, input: Schedu
 				'REQUEST',
 				input.panel.map((p) => p.user_id),
 				interview.inviteCandidate,
-				actor.userId
+				actor,
+				'scheduled'
 			);
 			return { id, conflicts };
 		},
@@ -328,7 +373,7 @@ export async function updateInterview(rt: Runtime, actor: Actor, id: string, inp
 				before: { ...auditSnapshot(before), panel: previousPanel },
 				after: { ...auditSnapshot(after), panel: panelIds }
 			});
-			await queueInvitations(tx, rt, afterCommit, after, 'REQUEST', panelIds, after.inviteCandidate, actor.userId);
+			await queueInvitations(tx, rt, afterCommit, after, 'REQUEST', panelIds, after.inviteCandidate, actor, 'updated');
 			const removed = previousPanel.filter((u) => !panelIds.includes(u));
 			await queueInvitations(
 				tx,
@@ -338,7 +383,8 @@ export async function updateInterview(rt: Runtime, actor: Actor, id: string, inp
 				'CANCEL',
 				removed,
 				before.inviteCandidate && !after.inviteCandidate,
-				actor.userId
+				actor,
+				'removed'
 			);
 			return findConflicts(tx, panelIds, start, end, id);
 		},
@@ -405,7 +451,8 @@ export async function setInterviewStatus(
 					'CANCEL',
 					panel.map((p) => p.userId),
 					after.inviteCandidate,
-					actor.userId
+					actor,
+					'cancelled'
 				);
 			}
 		},

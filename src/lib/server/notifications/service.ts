@@ -6,7 +6,7 @@ import type { Page } from '../http/envelope';
 import { toApiShape } from '../http/serialize';
 import type { Unit } from '../approvals/types';
 import { sendNotificationEmailJob } from '$worker/jobs/notification-email';
-import { NOTIFICATION_KINDS, type NotificationKind } from '../../domain/notifications';
+import { NOTIFICATION_KINDS, wantsEmail, type NotificationKind } from '../../domain/notifications';
 
 export interface NotifyInput {
 	userIds: string[];
@@ -16,6 +16,11 @@ export interface NotifyInput {
 	link?: string | null;
 	subjectType?: string | null;
 	subjectId?: string | null;
+	/**
+	 * Queue the generic e-mail copy (default true). False when the caller sends its own e-mail for
+	 * this kind (an interview's calendar invitation) and honours the preference itself.
+	 */
+	emailCopy?: boolean;
 }
 
 /**
@@ -45,9 +50,9 @@ export async function notify(unit: Unit, input: NotifyInput): Promise<Notificati
 		.select({ id: users.id, prefs: users.emailPreferences, active: users.isActive })
 		.from(users)
 		.where(inArray(users.id, userIds));
-	for (const row of rows) {
+	for (const row of input.emailCopy === false ? [] : rows) {
 		const recipient = recipients.find((r) => r.id === row.userId);
-		if (!recipient?.active || recipient.prefs[input.kind] === false) continue;
+		if (!recipient?.active || !wantsEmail(recipient.prefs, input.kind)) continue;
 		await rt.jobs.enqueue(
 			sendNotificationEmailJob,
 			{ notificationId: row.id },
