@@ -137,5 +137,12 @@ describe.each(BACKENDS)('batched outbox replay on %s', (backend) => {
 			requests: [{ key: key('dots'), method: 'DELETE', path: '/candidates/../users/x' }]
 		});
 		expect(climbing.status).toBe(422);
+		// Nor by %-escapes, which URL parsing and routing would decode past these checks.
+		for (const path of ['/candidates/%2e%2e/users/x', '/%6Fffline/replay', '//offline/replay']) {
+			const escaped = await admin.post('/offline/replay', {
+				requests: [{ key: key(`escaped-${path.length}`), method: 'POST', path, body: { requests: [] } }]
+			});
+			expect(escaped.status, path).toBe(422);
+		}
 	});
 });

@@ -5,6 +5,7 @@ import Dexie from 'dexie';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox, outboxDatabaseName } from '../../src/lib/offline/outbox';
 import { rewriteTempId } from '../../src/lib/offline/temp-ids';
+import { replayBatchInput } from '../../src/lib/schemas/offline';
 
 /**
  * A small local HTTP server speaking the API's envelope and its Idempotency-Key rule (the same key
@@ -31,6 +32,8 @@ const state = {
 	/** The server has the batched replay endpoint (an older one does not). */
 	batches: true,
 	batchRequests: 0,
+	/** Batches the endpoint's schema refused (422). */
+	refusedBatches: 0,
 	nextId: 1
 };
 
@@ -45,6 +48,7 @@ function reset() {
 	state.expired = false;
 	state.batches = true;
 	state.batchRequests = 0;
+	state.refusedBatches = 0;
 	state.requirements.set('req-1', { id: 'req-1', version: 1, location_city: 'Oslo', salary_min: 100, title: 'Dev' });
 }
 
@@ -119,7 +123,7 @@ beforeAll(async () => {
 		let raw = '';
 		req.on('data', (c) => (raw += c));
 		req.on('end', () => {
-			const path = (req.url ?? '').replace(/^\/api\/v1/, '');
+			const path = (req.url ?? '').replace(/^\/api\/v1/, '').split('?')[0];
 			const batch = path === '/offline/replay';
 			const send = (status: number, answer: unknown) => {
 				if (batch ? state.dropBatchAnswers > 0 : state.dropAnswers > 0) {
@@ -137,7 +141,12 @@ beforeAll(async () => {
 				if (!state.batches)
 					return send(404, { success: false, error: { code: 'NOT_FOUND', message: 'No such route' } });
 				state.batchRequests++;
-				// As the real endpoint: in order, each under its key, temporary ids resolved, stop at the first failure.
+				// As the real endpoint: checked by its schema, then in order, each under its key,
+				// temporary ids resolved, stop at the first failure.
+				if (!replayBatchInput.safeParse(JSON.parse(raw)).success) {
+					state.refusedBatches++;
+					return send(422, { success: false, error: { code: 'VALIDATION_ERROR', message: 'Invalid request data' } });
+				}
 				const queue = (JSON.parse(raw) as { requests: BatchRequest[] }).requests;
 				const answers: Array<{ key: string; status: number; body: unknown }> = [];
 				for (let i = 0; i < queue.length; i++) {
@@ -303,6 +312,18 @@ describe('outbox', () => {
 		expect(state.applications).toEqual([{ requirement_id: 'req-1', candidate_id: realId }]);
 		expect(cache.get(`/candidates/${realId}`)?.name).toBe('Ada');
 		expect(await outbox.conflicts()).toEqual([]);
+		expect(await outbox.counts()).toEqual({ pending: 0, conflicts: 0 });
+	});
+
+	it('sends a write the batch endpoint does not take (a query string) on its own, and the rest in batches', async () => {
+		await outbox.enqueue('POST', '/candidates', { name: 'Grace' });
+		await outbox.enqueue('POST', '/candidates?allow_duplicate=true', { name: 'Grace' });
+		await outbox.enqueue('POST', '/candidates', { name: 'Alan' });
+		await outbox.enqueue('POST', '/candidates', { name: 'Edsger' });
+		expect(await outbox.replay()).toBe('done');
+		expect([...state.candidates.values()].map((c) => c.name)).toEqual(['Grace', 'Grace', 'Alan', 'Edsger']);
+		expect(state.refusedBatches).toBe(0);
+		expect(state.batchRequests).toBe(1);
 		expect(await outbox.counts()).toEqual({ pending: 0, conflicts: 0 });
 	});
 

@@ -21,6 +21,7 @@
  */
 import Dexie, { type Table } from 'dexie';
 import { recordIdOfPath, rewriteTempId, tempIdsIn } from './temp-ids';
+import { isReplayablePath } from '../schemas/offline';
 
 export { recordIdOfPath, tempIdsIn };
 
@@ -272,7 +273,7 @@ export class Outbox {
 	 * one that is not a success. Answers them in order, or null when the batch itself failed (no
 	 * network, a 5xx, the server lacks the endpoint: then `send` goes one by one again).
 	 */
-	private async sendBatch(entries: OutboxEntry[]): Promise<ServerAnswer[] | null> {
+	private async sendBatch(entries: OutboxEntry[]): Promise<ServerAnswer[] | null | 'one-by-one'> {
 		let response: Response;
 		try {
 			response = await this.fetchFn(`${this.base}/offline/replay`, {
@@ -303,6 +304,8 @@ export class Outbox {
 			// not JSON
 		}
 		if (response.status === 401) return [answerOf(401, payload)];
+		// The batch itself refused (it should not happen): this round goes one by one.
+		if (response.status >= 400 && response.status < 500 && response.status !== 429) return 'one-by-one';
 		const data = isObject(payload) && isObject(payload.data) ? payload.data : null;
 		if (!response.ok || !data || !Array.isArray(data.answers)) return null;
 		return data.answers.map((a: unknown) =>
@@ -320,9 +323,12 @@ export class Outbox {
 			const batch: OutboxEntry[] = [];
 			let bytes = 0;
 			for (const entry of first) {
+				// A write the batch endpoint does not take (a query string, say) goes alone.
+				const batchable = isReplayablePath(entry.path);
 				bytes += JSON.stringify(entry.body ?? null).length + entry.path.length;
-				if (batch.length > 0 && bytes > BATCH_BYTES) break;
+				if (batch.length > 0 && (bytes > BATCH_BYTES || !batchable)) break;
 				batch.push(entry);
+				if (!batchable) break;
 			}
 			await this.db.entries.bulkPut(batch.map((e) => ({ ...e, attempts: e.attempts + 1 })));
 			return batch;
@@ -344,8 +350,9 @@ export class Outbox {
 		for (;;) {
 			const batch = await this.nextBatch();
 			if (!batch.length) return 'done';
-			let answers = batch.length > 1 ? await this.sendBatch(batch) : null;
-			if (!answers && (batch.length === 1 || !this.batches)) {
+			const batched = batch.length > 1 ? await this.sendBatch(batch) : null;
+			let answers = batched === 'one-by-one' ? null : batched;
+			if (!answers && (batch.length === 1 || !this.batches || batched === 'one-by-one')) {
 				const one = await this.send(batch[0]);
 				answers = one ? [one] : null;
 			}

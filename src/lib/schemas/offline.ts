@@ -3,13 +3,24 @@ import { z } from 'zod';
 /** Writes one batched replay may carry (the outbox sends up to 50). */
 export const REPLAY_BATCH_LIMIT = 100;
 
+// No query and no `%`: an encoded path could name the batch endpoint, or climb with `%2e%2e`,
+// unseen by these checks.
+const REPLAY_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+const climbs = (path: string) => path.includes('//') || path.split('/').some((s) => s === '.' || s === '..');
+const isBatch = (path: string) => /^\/offline\/replay(\/|$)/i.test(path);
+
+/** Whether a write may travel in a batch (the outbox sends any other alone). */
+export function isReplayablePath(path: string): boolean {
+	return path.length <= 2000 && REPLAY_PATH.test(path) && !climbs(path) && !isBatch(path);
+}
+
 /** A path below `/api/v1` that names a write endpoint: no `..`, not the batch endpoint itself. */
 const replayPath = z
 	.string()
 	.max(2000)
-	.regex(/^\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*$/, 'A path below /api/v1, without a query')
-	.refine((path) => !path.split('/').includes('..'), 'The path may not contain ..')
-	.refine((path) => !/^\/offline\/replay(\/|$)/.test(path), 'A batch cannot contain a batch');
+	.regex(REPLAY_PATH, 'A path below /api/v1, without a query or %-escapes')
+	.refine((path) => !climbs(path), 'The path may not contain .., . or //')
+	.refine((path) => !isBatch(path), 'A batch cannot contain a batch');
 
 export const replayRequestInput = z.object({
 	/** The write's Idempotency-Key (the outbox entry's id). */

@@ -41,6 +41,8 @@ export async function withOfflineChanges(profile: CandidateProfile): Promise<Can
 			requirement_number: typeof requirement?.number === 'number' ? requirement.number : 0,
 			stage: text(record.stage) ?? '',
 			stage_label: 'Waiting to sync',
+			// Not movable until the server has it (the stage control offers none).
+			stages: [],
 			stage_entered_at: now,
 			rejection_reason: null,
 			version: 0,
