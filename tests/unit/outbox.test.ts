@@ -24,6 +24,8 @@ const state = {
 	handled: 0,
 	/** Drop the socket of the next N answers after handling the request. */
 	dropAnswers: 0,
+	/** Never answer the next N requests after handling them (a half-open connection). */
+	hangAnswers: 0,
 	expired: false,
 	nextId: 1
 };
@@ -35,6 +37,7 @@ function reset() {
 	state.keys.clear();
 	state.handled = 0;
 	state.dropAnswers = 0;
+	state.hangAnswers = 0;
 	state.expired = false;
 	state.requirements.set('req-1', { id: 'req-1', version: 1, location_city: 'Oslo', salary_min: 100, title: 'Dev' });
 }
@@ -76,6 +79,10 @@ beforeAll(async () => {
 		req.on('end', () => {
 			const path = (req.url ?? '').replace(/^\/api\/v1/, '');
 			const send = (status: number, answer: unknown) => {
+				if (state.hangAnswers > 0) {
+					state.hangAnswers--;
+					return;
+				}
 				if (state.dropAnswers > 0) {
 					state.dropAnswers--;
 					req.socket.destroy();
@@ -110,7 +117,7 @@ let cache: Map<string, Record<string, unknown>>;
 let outbox: Outbox;
 let user = 0;
 
-function makeOutbox(userId: string) {
+function makeOutbox(userId: string, requestTimeoutMs?: number) {
 	return new Outbox(
 		userId,
 		fetch,
@@ -123,7 +130,8 @@ function makeOutbox(userId: string) {
 				cache.set(path.replace(tempId, String(record.id)), record);
 			}
 		},
-		base
+		base,
+		requestTimeoutMs
 	);
 }
 
@@ -167,6 +175,32 @@ describe('outbox', () => {
 
 		expect(await outbox.replay()).toBe('done');
 		expect([...state.candidates.values()].map((c) => c.name)).toEqual(['Grace', 'Linus']);
+		expect(state.handled).toBe(2);
+	});
+
+	it('gives up a request that is never answered (timeout or interrupt) and retries it once, with the same key', async () => {
+		outbox.close();
+		outbox = makeOutbox(`user-${++user}`, 300);
+		await outbox.enqueue('POST', '/candidates', { name: 'Hedy' });
+		await outbox.enqueue('PATCH', '/requirements/req-1', { location_city: 'Bergen', version: 1 });
+		state.hangAnswers = 1; // handled, then the connection stays open with no answer
+		const started = Date.now();
+		expect(await outbox.replay()).toBe('offline');
+		expect(Date.now() - started).toBeLessThan(5_000);
+		expect(state.candidates.size).toBe(1);
+		expect(await outbox.counts()).toEqual({ pending: 2, conflicts: 0 });
+
+		// The browser says the network is gone while a request hangs: given up at once.
+		outbox.close();
+		outbox = makeOutbox(`user-${++user}`, 60_000);
+		await outbox.enqueue('POST', '/candidates', { name: 'Ida' });
+		state.hangAnswers = 1;
+		const run = outbox.replay();
+		await expect.poll(() => state.candidates.size).toBe(2);
+		outbox.interrupt();
+		expect(await run).toBe('offline');
+		expect(await outbox.replay()).toBe('done');
+		expect([...state.candidates.values()].map((c) => c.name)).toEqual(['Hedy', 'Ida']);
 		expect(state.handled).toBe(2);
 	});
 

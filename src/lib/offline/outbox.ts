@@ -8,7 +8,9 @@
  * Replay runs strictly in order, one request at a time:
  * - success: the entry goes; a create's temporary id (`tmp-…`) is replaced by the real one in
  *   every later entry (path and body) and in the record cache;
- * - network error or 5xx: replay stops, the entry stays (same key) and is retried later;
+ * - network error or 5xx: replay stops, the entry stays (same key) and is retried later; a request
+ *   that hangs (a connection cut half-way, never closed) is given up after `requestTimeoutMs`, or at
+ *   once when the browser goes offline (`interrupt`), so a dead connection never stalls the queue;
  * - 401: replay stops and waits for the same user to sign in again (`needsSignIn`);
  * - 409 VERSION_CONFLICT: merged field by field against the current record carried by the 409 —
  *   fields only the client changed are re-sent on the current version, fields both sides changed
@@ -132,6 +134,7 @@ function replaceAll(value: unknown, from: string, to: string): unknown {
 export class Outbox {
 	readonly db: OutboxDatabase;
 	private replaying: Promise<ReplayOutcome> | null = null;
+	private inFlight: AbortController | null = null;
 	/** Replay stopped on 401: waits for the same user to sign in again. */
 	needsSignIn = false;
 
@@ -140,7 +143,9 @@ export class Outbox {
 		private readonly fetchFn: typeof fetch,
 		private readonly hooks: OutboxHooks = {},
 		/** Where the API lives, e.g. `/api/v1` (or an absolute URL). */
-		private readonly base = '/api/v1'
+		private readonly base = '/api/v1',
+		/** A replayed request with no complete answer by then counts as a network error. */
+		private readonly requestTimeoutMs = 30_000
 	) {
 		this.db = new OutboxDatabase(outboxDatabaseName(userId));
 	}
@@ -206,7 +211,24 @@ export class Outbox {
 		return optimistic;
 	}
 
+	/** Gives up the request in flight (the connection is gone): replay stops and retries later. */
+	interrupt(): void {
+		this.inFlight?.abort();
+	}
+
 	private async send(entry: OutboxEntry): Promise<ServerAnswer | null> {
+		const controller = new AbortController();
+		this.inFlight = controller;
+		const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs);
+		try {
+			return await this.exchange(entry, controller.signal);
+		} finally {
+			clearTimeout(timer);
+			if (this.inFlight === controller) this.inFlight = null;
+		}
+	}
+
+	private async exchange(entry: OutboxEntry, signal: AbortSignal): Promise<ServerAnswer | null> {
 		let response: Response;
 		try {
 			response = await this.fetchFn(`${this.base}${entry.path}`, {
@@ -216,7 +238,8 @@ export class Outbox {
 					...(entry.body === undefined || entry.method === 'DELETE' ? {} : { 'content-type': 'application/json' })
 				},
 				body: entry.body === undefined || entry.method === 'DELETE' ? undefined : JSON.stringify(entry.body),
-				credentials: 'same-origin'
+				credentials: 'same-origin',
+				signal
 			});
 		} catch {
 			return null;
@@ -225,7 +248,9 @@ export class Outbox {
 		try {
 			payload = await response.json();
 		} catch {
-			// not JSON
+			// An answer cut off half-way is no answer: the entry stays and is sent again (same key).
+			if (signal.aborted) return null;
+			// otherwise: not JSON
 		}
 		const envelope = isObject(payload) ? payload : {};
 		const error = isObject(envelope.error) ? envelope.error : {};

@@ -74,12 +74,16 @@ export function startSync(userId: string): () => void {
 	}
 	void refresh().then(() => replayNow());
 	const onOnline = () => void replayNow();
+	// A request of the replay still waiting when the network goes is dead: give it up at once.
+	const onOffline = () => outbox?.interrupt();
 	window.addEventListener('online', onOnline);
+	window.addEventListener('offline', onOffline);
 	timer ??= setInterval(() => {
 		if (sync.pending > 0 && !sync.needsSignIn) void replayNow();
 	}, RETRY_MS);
 	return () => {
 		window.removeEventListener('online', onOnline);
+		window.removeEventListener('offline', onOffline);
 		if (timer) clearInterval(timer);
 		timer = null;
 	};
