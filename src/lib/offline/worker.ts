@@ -67,6 +67,32 @@ main{max-width:28rem;padding:2rem;text-align:center}img{width:3rem;height:3rem}a
 <p>This page has not been opened on this device yet, so it is not available without a network.
 Pages you have opened before still work.</p><p><a href="/">Go to the dashboard</a></p></main></body></html>`;
 
+/** SvelteKit's data request parameter: which layout/page server loads to rerun (`10`, `101`). */
+const INVALIDATED_PARAM = 'x-sveltekit-invalidated';
+
+/** Only the root layout's server load is asked for (the app pages below it have none). */
+export function onlyRootInvalidated(mask: string | null): boolean {
+	return mask !== null && /^10*$/.test(mask);
+}
+
+/** The data request of a page asking for the root layout's data only (kept for offline use). */
+export function rootDataPath(page: string): string {
+	const path = page.split('?')[0].replace(/\/$/, '');
+	return `${path}/__data.json?${INVALIDATED_PARAM}=1`;
+}
+
+/** The root layout's node of a kept `__data.json` answer (its first line), if it holds data. */
+export function rootNodeOf(text: string): unknown {
+	try {
+		const parsed: unknown = JSON.parse(text.split('\n')[0]);
+		if (!parsed || typeof parsed !== 'object' || !('nodes' in parsed) || !Array.isArray(parsed.nodes)) return null;
+		const [root]: unknown[] = parsed.nodes;
+		return root && typeof root === 'object' && 'type' in root && root.type === 'data' ? root : null;
+	} catch {
+		return null;
+	}
+}
+
 export function startServiceWorker(sw: WorkerScope, { build, files, version }: BuildManifest): void {
 	const shellCache = `${SHELL_CACHE_PREFIX}${version}`;
 	const pagesCache = `${PAGES_CACHE_PREFIX}${version}`;
@@ -100,6 +126,27 @@ export function startServiceWorker(sw: WorkerScope, { build, files, version }: B
 		await (await caches.open(pagesCache)).put(OWNER_KEY, new Response(userId));
 	}
 
+	/**
+	 * A page never opened here whose only server data is the root layout's (a record created
+	 * offline, `/candidates/tmp-…`): every app page has the same root layout data for one user (the
+	 * cache holds one user's pages), so it is answered from any kept data request. Without it the
+	 * router falls back to a full load, which offline ends on the offline page.
+	 */
+	async function rootDataFallback(cache: Cache, url: URL): Promise<Response | undefined> {
+		if (!onlyRootInvalidated(url.searchParams.get(INVALIDATED_PARAM))) return undefined;
+		for (const key of await cache.keys()) {
+			if (!isPageData(new URL(key.url))) continue;
+			const response = await cache.match(key);
+			const root = response ? rootNodeOf(await response.text()) : null;
+			if (root) {
+				return new Response(`${JSON.stringify({ type: 'data', nodes: [root] })}\n`, {
+					headers: { 'content-type': 'application/json' }
+				});
+			}
+		}
+		return undefined;
+	}
+
 	/** Keeps a page the user is on (loaded from the network before this worker controlled it). */
 	async function remember(path: string): Promise<void> {
 		const url = new URL(path, sw.location.origin);
@@ -122,7 +169,13 @@ export function startServiceWorker(sw: WorkerScope, { build, files, version }: B
 		} else if (data.type === 'user' && 'id' in data && typeof data.id === 'string') {
 			// The page that was loaded before this worker took over is kept too (`url`).
 			const url = 'url' in data && typeof data.url === 'string' ? data.url : null;
-			event.waitUntil(setOwner(data.id).then(() => (url ? remember(url) : undefined)));
+			event.waitUntil(
+				setOwner(data.id).then(async () => {
+					if (!url) return;
+					await remember(url);
+					await remember(rootDataPath(url));
+				})
+			);
 		}
 	});
 
@@ -146,7 +199,9 @@ export function startServiceWorker(sw: WorkerScope, { build, files, version }: B
 			return response;
 		} catch (err) {
 			void tellClients(false);
-			const cached = (await cache.match(request)) ?? (isPageData(url) ? undefined : await cache.match(url.pathname));
+			const cached =
+				(await cache.match(request)) ??
+				(isPageData(url) ? await rootDataFallback(cache, url) : await cache.match(url.pathname));
 			if (cached) return cached;
 			if (request.mode === 'navigate') {
 				return new Response(OFFLINE_PAGE, {

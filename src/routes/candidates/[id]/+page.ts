@@ -3,13 +3,29 @@ import { can } from '$lib/permissions';
 import type { Candidate, CandidateProfile } from '../types';
 import type { PageLoad } from './$types';
 
+/**
+ * A candidate created offline is, until the outbox sends it, only the optimistic record of the
+ * create (the form's fields, a temporary id): the lists the server would add start empty.
+ */
+function withProfileDefaults(candidate: CandidateProfile): CandidateProfile {
+	return {
+		...candidate,
+		emails: candidate.emails ?? [],
+		tags: candidate.tags ?? [],
+		applications: candidate.applications ?? [],
+		documents: candidate.documents ?? [],
+		notes: candidate.notes ?? [],
+		created_at: candidate.created_at ?? new Date().toISOString()
+	};
+}
+
 /** The candidate with applications, documents and notes (refetched on `app:candidate`). */
 export const load: PageLoad = async ({ fetch, params, depends, parent }) => {
 	depends('app:candidate');
 	const api = createApi(fetch);
 	const { user } = await parent();
 	try {
-		const candidate = await api.get<CandidateProfile>(`/candidates/${params.id}`);
+		const candidate = withProfileDefaults(await api.get<CandidateProfile>(`/candidates/${params.id}`));
 		// The other side of a duplicate or a merge, for the banner (it may be gone: then no name).
 		const relatedId = candidate.merged_into_id ?? candidate.possible_duplicate_of_id;
 		const [related, openRequirements] = await Promise.all([
