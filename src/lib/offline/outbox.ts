@@ -45,9 +45,14 @@ export interface OutboxEntry {
 
 export interface ConflictEntry {
 	id: string;
-	/** `field` — both sides changed a field; `refused` — the server refused the write. */
-	type: 'field' | 'refused';
-	method: WriteMethod;
+	/**
+	 * `field` — both sides changed a field; `refused` — the server refused the write; `move` — the
+	 * sync server refused a card move made in a board document and put the card back.
+	 */
+	type: 'field' | 'refused' | 'move';
+	/** The refused request's method (null for a board move: no request of its own). */
+	method: WriteMethod | null;
+	/** The request's path; for a board move, the board's (`/requirements/<id>/pipeline`). */
 	path: string;
 	recordId: string | null;
 	field: string | null;
@@ -57,6 +62,17 @@ export interface ConflictEntry {
 	/** The refused request's body (for the panel). */
 	body: unknown;
 	createdAt: number;
+}
+
+/** A board card move the sync server refused (and reverted in the document). */
+export interface RefusedMove {
+	requirementId: string;
+	applicationId: string;
+	/** The card's name as the board showed it. */
+	name: string;
+	/** The stage the user moved the card to (null when unknown). */
+	stage: string | null;
+	reason: string;
 }
 
 export type ReplayOutcome = 'done' | 'offline' | 'signed-out' | 'busy';
@@ -398,10 +414,35 @@ export class Outbox {
 		else if (entry.base && recordIdOfPath(entry.path)) await this.hooks.apply?.(entry.path, entry.base);
 	}
 
+	/**
+	 * Lists board moves the sync server refused: the document already shows the card where the
+	 * server has it, the user's move and the server's reason stay in the conflict list.
+	 */
+	async recordRefusedMoves(moves: RefusedMove[]): Promise<void> {
+		if (moves.length === 0) return;
+		const now = Date.now();
+		await this.db.conflicts.bulkPut(
+			moves.map((move) => ({
+				id: `move:${newKey()}`,
+				type: 'move' as const,
+				method: null,
+				path: `/requirements/${move.requirementId}/pipeline`,
+				recordId: move.applicationId,
+				field: 'stage',
+				mine: move.stage,
+				theirs: null,
+				reason: move.reason,
+				body: { name: move.name },
+				createdAt: now
+			}))
+		);
+		this.hooks.changed?.();
+	}
+
 	/** "Keep mine": re-sends the user's value on the record's current version. */
 	async keepMine(conflictId: string, currentVersion: number | null): Promise<void> {
 		const conflict = await this.db.conflicts.get(conflictId);
-		if (!conflict) return;
+		if (!conflict?.method) return;
 		await this.db.conflicts.delete(conflictId);
 		if (conflict.type === 'field' && conflict.field) {
 			const body: Record<string, unknown> = { [conflict.field]: conflict.mine };

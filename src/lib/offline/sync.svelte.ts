@@ -5,7 +5,14 @@
  * A 401 during replay stops it and asks for the password (`sync.needsSignIn`); only the same user
  * signing in resumes it — another user's outbox is another database and is never opened.
  */
-import { Outbox, type ConflictEntry, type OutboxEntry, type ReplayOutcome, type WriteMethod } from './outbox';
+import {
+	Outbox,
+	type ConflictEntry,
+	type OutboxEntry,
+	type RefusedMove,
+	type ReplayOutcome,
+	type WriteMethod
+} from './outbox';
 import { cacheCreated, cachedRecordAt, cacheRecord, kindOfPath, removeRecord, renameRecord } from './records';
 
 const RETRY_MS = 5_000;
@@ -131,6 +138,14 @@ export async function signedInAgain(userId: string): Promise<void> {
 	if (!outbox || outbox.userId !== userId) return;
 	sync.needsSignIn = false;
 	await outbox.resume();
+	await refresh();
+}
+
+/** Board moves the sync server refused: listed with the other conflicts (persisted per user). */
+export async function noteRefusedMoves(userId: string | null, moves: RefusedMove[]): Promise<void> {
+	const box = outboxFor(userId);
+	if (!box) return;
+	await box.recordRefusedMoves(moves);
 	await refresh();
 }
 
