@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Route } from 'playwright-core';
 import { freePort } from '../helpers/app';
-import { launchBrowser, signIn } from '../helpers/browser';
+import { launchBrowser, signIn, type BrowserSession } from '../helpers/browser';
 import { TEST_DATABASE_URL } from '../helpers/env';
 import {
+	addApplication,
 	createCandidate,
+	createMember,
 	createOrg,
 	openRequirement,
 	sql,
@@ -24,6 +26,12 @@ import { PASSWORD } from '../helpers/org';
 /** The visible status indicator (desktop sidebar or phone header). */
 const status = (page: Page) => page.locator('[data-testid="connection-status"]:visible');
 const pending = (page: Page) => status(page).getAttribute('data-pending');
+const conflicts = (page: Page) => status(page).getAttribute('data-conflicts');
+const cardOf = (page: Page, id: string) => page.locator(`[data-testid="board-card"][data-id="${id}"]`);
+
+/** Names of the IndexedDB databases of the page's origin. */
+const databaseNames = (page: Page) =>
+	page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name ?? '').sort());
 
 /** The rows of one Dexie table of a database, read straight from IndexedDB (no app code). */
 function readStore(page: Page, database: string, store: string): Promise<unknown[]> {
@@ -152,9 +160,8 @@ describe.skipIf(!TEST_DATABASE_URL)(
 						cutApplication = true;
 						const answer = await route.fetch();
 						expect(answer.status()).toBe(201);
-						await context.setOffline(true);
-						// The page gives the request up itself as the network goes; abort what is left of it.
-						return route.abort('internetdisconnected').catch(() => {});
+						await route.abort('internetdisconnected');
+						return context.setOffline(true);
 					}
 					return route.continue();
 				});
@@ -230,6 +237,231 @@ describe.skipIf(!TEST_DATABASE_URL)(
 				expect(browser.problems).toEqual([]);
 			} catch (err) {
 				await browser.page.screenshot({ path: '/tmp/offline-replay-cut.png', fullPage: true });
+				throw err;
+			} finally {
+				await browser.close();
+			}
+		});
+
+		it('a board move made offline that the server refuses is put back and listed with its reason', async () => {
+			const cara = await createCandidate(org.recruiter, { name: 'Cara Card' });
+			const application = await addApplication(org.recruiter, requirementId, cara.id);
+			const browser = await launchBrowser({ baseURL: running.url });
+			try {
+				const { context, page } = browser;
+				await signIn(page, org.recruiter.email, PASSWORD);
+				await waitForWorker(page);
+				await follow(page, `/requirements/${requirementId}/board`);
+				await page.locator('[data-testid="board-status"][data-synced="true"][data-can-move="true"]').waitFor({
+					timeout: 30_000
+				});
+				await expect.poll(() => cardOf(page, application.id).getAttribute('data-stage')).toBe(application.stage);
+
+				await context.setOffline(true);
+				await page.getByRole('button', { name: 'Move Cara Card to…' }).click();
+				await page.getByRole('menu', { name: 'Move Cara Card to' }).getByRole('menuitem', { name: 'Hired' }).click();
+				await expect.poll(() => cardOf(page, application.id).getAttribute('data-stage')).toBe('hired');
+
+				// Meanwhile, online, an offer is drafted: from now on only an accepted offer makes a hire.
+				const offer = await org.recruiter.api.post('/offers', {
+					application_id: application.id,
+					base_salary: 90_000,
+					currency: 'EUR',
+					start_date: '2030-02-01',
+					expiry_date: '2029-12-31',
+					contract_type: 'permanent'
+				});
+				expect(offer.status, JSON.stringify(offer.body)).toBe(201);
+
+				await context.setOffline(false);
+				// The sync server re-validates the move when it arrives, refuses it and puts the card back.
+				await expect
+					.poll(() => cardOf(page, application.id).getAttribute('data-stage'), { timeout: 30_000 })
+					.toBe(application.stage);
+				await expect.poll(() => conflicts(page), { timeout: 10_000 }).toBe('1');
+				const [row] = await rows<{ stage: string }>(`select stage from applications where id = $1`, [application.id]);
+				expect(row.stage).toBe(application.stage);
+				expect(
+					await rows(`select id from application_stage_history where application_id = $1 and to_stage = 'hired'`, [
+						application.id
+					])
+				).toEqual([]);
+
+				// In the sync panel's conflict list, with the server's reason, also after a reload.
+				const checkListed = async () => {
+					if (!(await page.getByTestId('sync-panel').isVisible())) await status(page).click();
+					const listed = page.locator('[data-testid="sync-conflict"][data-type="move"]');
+					await expect(listed.getAttribute('data-record')).resolves.toBe(application.id);
+					await expect(listed.getByTestId('conflict-card').innerText()).resolves.toBe('Cara Card');
+					await expect(listed.getByTestId('conflict-mine').innerText()).resolves.toBe('Hired');
+					await expect(listed.getByTestId('conflict-reason').innerText()).resolves.toMatch(/offer is accepted/i);
+				};
+				await checkListed();
+				await page.screenshot({ path: '/tmp/offline-replay-refused-move.png' });
+				await page.reload();
+				await expect.poll(() => conflicts(page), { timeout: 15_000 }).toBe('1');
+				await checkListed();
+				const stored = (await readStore(page, `hh-outbox:${org.recruiter.id}`, 'conflicts')) as Array<{
+					type: string;
+					recordId: string;
+				}>;
+				expect(stored.filter((c) => c.type === 'move').map((c) => c.recordId)).toEqual([application.id]);
+
+				await page
+					.locator('[data-testid="sync-conflict"][data-type="move"]')
+					.getByRole('button', { name: 'Dismiss' })
+					.click();
+				await expect.poll(() => conflicts(page)).toBe('0');
+				expect(browser.problems).toEqual([]);
+			} catch (err) {
+				await browser.page.screenshot({ path: '/tmp/offline-replay-move.png', fullPage: true });
+				throw err;
+			} finally {
+				await browser.close();
+			}
+		});
+
+		it('two users on one browser: the second sees nothing of what the first kept or queued', async () => {
+			const ann = await createMember(running, 'recruiter', 'Ann Alpha');
+			const ben = await createMember(running, 'recruiter', 'Ben Beta');
+			const secret = await createCandidate(ann, { name: 'Quentin Quiet', current_title: 'Cryptographer' });
+			const browser = await launchBrowser({ baseURL: running.url });
+			try {
+				const { context, page } = browser;
+				await signIn(page, ann.email, PASSWORD);
+				await waitForWorker(page);
+				// Ann's cache: the candidates list, a candidate, and a live document (the board).
+				await follow(page, '/candidates');
+				await page.getByTestId('candidate-row').filter({ hasText: 'Quentin Quiet' }).waitFor();
+				await follow(page, `/requirements/${requirementId}/board`);
+				await page.locator('[data-testid="board-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
+				await follow(page, `/candidates/${secret.id}`);
+				await page.getByRole('heading', { name: 'Quentin Quiet', level: 1 }).waitFor();
+				await expect
+					.poll(() => databaseNames(page))
+					.toEqual(
+						expect.arrayContaining([
+							`hh-records:${ann.id}`,
+							`hh:${ann.id}:pipeline:${requirementId}`,
+							`hh-outbox:${ann.id}`
+						])
+					);
+				// A change that cannot reach the server (the API is unreachable; the app itself is not).
+				await page.route('**/api/v1/candidates/**', (route) =>
+					route.request().method() === 'GET' ? route.continue() : route.abort('connectionrefused')
+				);
+				await page.getByRole('button', { name: 'Edit details' }).click();
+				await page.getByLabel('Current title').fill('Codebreaker');
+				await page.getByRole('button', { name: 'Save changes' }).click();
+				await expect.poll(() => pending(page), { timeout: 10_000 }).toBe('1');
+
+				// Signing out warns first, then removes all of Ann's data from the browser.
+				const warnings: string[] = [];
+				page.once('dialog', (dialog) => {
+					warnings.push(dialog.message());
+					void dialog.accept();
+				});
+				await page.getByRole('button', { name: 'Sign out' }).click();
+				await page.waitForURL((url) => url.pathname === '/login');
+				expect(warnings).toHaveLength(1);
+				expect(warnings[0]).toMatch(/not reached the server/);
+				await page.unroute('**/api/v1/candidates/**');
+				await expect.poll(async () => (await databaseNames(page)).filter((n) => n.includes(ann.id))).toEqual([]);
+				expect(await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('hh-pages-')))).toEqual(
+					[]
+				);
+				expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes(':unsynced')))).toEqual([]);
+
+				// Ben on the same browser profile, then offline: nothing of Ann's anywhere.
+				await signIn(page, ben.email, PASSWORD);
+				await waitForWorker(page);
+				await expect.poll(() => status(page).getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
+				await context.setOffline(true);
+				await follow(page, '/candidates');
+				await page.waitForLoadState();
+				await expect.poll(() => page.locator('main').innerText(), { timeout: 10_000 }).not.toBe('');
+				expect(await page.getByText('Quentin Quiet').count()).toBe(0);
+				await follow(page, '/candidates?q=Quentin');
+				expect(await page.getByText('Quentin Quiet').count()).toBe(0);
+				expect(await pending(page)).toBe('0');
+				const names = await databaseNames(page);
+				expect(names.filter((n) => n.includes(ann.id))).toEqual([]);
+				expect(names.filter((n) => n.startsWith('hh')).every((n) => n.includes(ben.id))).toBe(true);
+				if (names.includes(`hh-outbox:${ben.id}`)) {
+					expect(await readStore(page, `hh-outbox:${ben.id}`, 'entries')).toEqual([]);
+				}
+				if (names.includes(`hh-records:${ben.id}`)) {
+					const records = JSON.stringify(await readStore(page, `hh-records:${ben.id}`, 'records'));
+					expect(records).not.toContain('Quentin');
+				}
+				await context.setOffline(false);
+				// Ann's offline change never reached the server: it went with her data, as she was warned.
+				const [quentin] = await rows<{ current_title: string }>(`select current_title from candidates where id = $1`, [
+					secret.id
+				]);
+				expect(quentin.current_title).toBe('Cryptographer');
+				expect(browser.problems).toEqual([]);
+			} catch (err) {
+				await browser.page.screenshot({ path: '/tmp/offline-replay-two-users.png', fullPage: true });
+				throw err;
+			} finally {
+				await browser.close();
+			}
+		});
+
+		it('a session that expired while offline asks for the password before replaying, then replays', async () => {
+			const sam = await createMember(running, 'recruiter', 'Sam Session');
+			const sid = await createCandidate(org.recruiter, { name: 'Sid Stale', current_title: 'Tester' });
+			const browser: BrowserSession = await launchBrowser({ baseURL: running.url });
+			try {
+				const { context, page } = browser;
+				await signIn(page, sam.email, PASSWORD);
+				await waitForWorker(page);
+				await follow(page, `/candidates/${sid.id}`);
+				await page.getByRole('heading', { name: 'Sid Stale', level: 1 }).waitFor();
+
+				await context.setOffline(true);
+				await page.getByRole('button', { name: 'Edit details' }).click();
+				await page.getByLabel('Current title').fill('QA Lead');
+				await page.getByRole('button', { name: 'Save changes' }).click();
+				await expect.poll(() => pending(page), { timeout: 10_000 }).toBe('1');
+				// Meanwhile the session ends on the server (expired or revoked: the row is gone).
+				const ended = await rows(`delete from sessions where user_id = $1 returning id`, [sam.id]);
+				expect(ended.length).toBeGreaterThanOrEqual(1);
+
+				await context.setOffline(false);
+				const dialog = page.getByTestId('sync-sign-in');
+				await dialog.waitFor({ timeout: 30_000 });
+				await expect(dialog.innerText()).resolves.toContain(sam.email);
+				expect(await pending(page)).toBe('1');
+				const [before] = await rows<{ current_title: string }>(`select current_title from candidates where id = $1`, [
+					sid.id
+				]);
+				expect(before.current_title).toBe('Tester');
+				await page.screenshot({ path: '/tmp/offline-replay-sign-in.png' });
+
+				await dialog.getByLabel('Password').fill('not the password');
+				await dialog.getByRole('button', { name: 'Sign in and sync' }).click();
+				await dialog.getByRole('alert').waitFor();
+				expect(await pending(page)).toBe('1');
+				await dialog.getByLabel('Password').fill(PASSWORD);
+				await dialog.getByRole('button', { name: 'Sign in and sync' }).click();
+				await expect.poll(() => pending(page), { timeout: 30_000 }).toBe('0');
+				await dialog.waitFor({ state: 'detached' });
+				const [after] = await rows<{ current_title: string; version: number }>(
+					`select current_title, version from candidates where id = $1`,
+					[sid.id]
+				);
+				expect(after).toEqual({ current_title: 'QA Lead', version: sid.version + 1 });
+				const audit = await rows(
+					`select id from audit_log where action = 'candidate.updated' and entity_id = $1 and actor_id = $2`,
+					[sid.id, sam.id]
+				);
+				expect(audit).toHaveLength(1);
+				expect(await conflicts(page)).toBe('0');
+				expect(browser.problems).toEqual([]);
+			} catch (err) {
+				await browser.page.screenshot({ path: '/tmp/offline-replay-session.png', fullPage: true });
 				throw err;
 			} finally {
 				await browser.close();
