@@ -64,7 +64,7 @@ async function follow(page: Page, href: string): Promise<void> {
 	await page.evaluate((target) => {
 		const link = document.createElement('a');
 		link.href = target;
-		link.textContent = 'go';
+		link.hidden = true;
 		document.querySelector('main')!.appendChild(link);
 		link.click();
 	}, href);
