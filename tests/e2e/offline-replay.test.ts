@@ -75,6 +75,22 @@ async function waitForWorker(page: Page): Promise<void> {
 	await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
 }
 
+/** Waits until the service worker keeps the signed-in user's page data (what pages open offline with). */
+async function waitForKeptPageData(page: Page): Promise<void> {
+	await page.waitForFunction(
+		async () => {
+			for (const name of await caches.keys()) {
+				if (!name.startsWith('hh-pages-')) continue;
+				const keys = await (await caches.open(name)).keys();
+				if (keys.some((request) => request.url.includes('/__data.json'))) return true;
+			}
+			return false;
+		},
+		undefined,
+		{ timeout: 30_000, polling: 200 }
+	);
+}
+
 describe.skipIf(!TEST_DATABASE_URL)(
 	'offline replay in Chromium: cut connections, shared browsers, lost sessions',
 	() => {
@@ -180,9 +196,11 @@ describe.skipIf(!TEST_DATABASE_URL)(
 				expect(JSON.stringify(waiting)).not.toContain(tempId);
 				expect(waiting[0].body.candidate_id).toBe(olga.id);
 
+				// Seen in about one run in three: after Playwright's abort the page's fetch stays pending;
+				// the outbox's own request timeout (15 s) gives it up, and the retry goes on from there.
 				await context.setOffline(false);
 				await expect
-					.poll(() => pending(page), { timeout: 30_000 })
+					.poll(() => pending(page), { timeout: 45_000 })
 					.toBe('0')
 					.catch(async (err: unknown) => {
 						console.log(seen, JSON.stringify(await readStore(page, `hh-outbox:${org.recruiter.id}`, 'entries')));
@@ -375,6 +393,7 @@ describe.skipIf(!TEST_DATABASE_URL)(
 				// Ben on the same browser profile, then offline: nothing of Ann's anywhere.
 				await signIn(page, ben.email, PASSWORD);
 				await waitForWorker(page);
+				await waitForKeptPageData(page);
 				await expect.poll(() => status(page).getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
 				await context.setOffline(true);
 				await follow(page, '/candidates');
@@ -403,6 +422,69 @@ describe.skipIf(!TEST_DATABASE_URL)(
 				expect(browser.problems).toEqual([]);
 			} catch (err) {
 				await browser.page.screenshot({ path: '/tmp/offline-replay-two-users.png', fullPage: true });
+				throw err;
+			} finally {
+				await browser.close();
+			}
+		});
+
+		it('two users on one browser without a sign-out (session replaced): the second sees none of the first', async () => {
+			const cleo = await createMember(running, 'recruiter', 'Cleo Gamma');
+			const dan = await createMember(running, 'recruiter', 'Dan Delta');
+			const hidden = await createCandidate(cleo, { name: 'Hilda Hidden', current_title: 'Locksmith' });
+			const browser = await launchBrowser({ baseURL: running.url });
+			try {
+				const { context, page } = browser;
+				await signIn(page, cleo.email, PASSWORD);
+				await waitForWorker(page);
+				await follow(page, '/candidates');
+				await page.getByTestId('candidate-row').filter({ hasText: 'Hilda Hidden' }).waitFor();
+				await follow(page, `/candidates/${hidden.id}`);
+				await page.getByRole('heading', { name: 'Hilda Hidden', level: 1 }).waitFor();
+				await context.setOffline(true);
+				await page.getByRole('button', { name: 'Edit details' }).click();
+				await page.getByLabel('Current title').fill('Master locksmith');
+				await page.getByRole('button', { name: 'Save changes' }).click();
+				await expect.poll(() => pending(page), { timeout: 10_000 }).toBe('1');
+				// Before the change is sent (the API refuses connections), Cleo's session is gone (no
+				// sign-out on this browser) and Dan signs in here.
+				await context.route('**/api/v1/candidates/**', (route) =>
+					route.request().method() === 'GET' ? route.continue() : route.abort('connectionrefused')
+				);
+				await context.setOffline(false);
+				await context.clearCookies();
+				await signIn(page, dan.email, PASSWORD);
+				await context.unroute('**/api/v1/candidates/**');
+				await waitForWorker(page);
+				await waitForKeptPageData(page);
+				await context.setOffline(true);
+				await follow(page, '/candidates?q=Hilda');
+				await expect.poll(() => page.locator('main').innerText(), { timeout: 10_000 }).not.toBe('');
+				expect(await page.getByText('Hilda Hidden').count()).toBe(0);
+				expect(await pending(page)).toBe('0');
+				// The service worker dropped Cleo's pages; Dan's caches are his own.
+				await page.goto(`/candidates/${hidden.id}`).catch(() => {});
+				expect(await page.getByText('Master locksmith').count()).toBe(0);
+				const names = await databaseNames(page);
+				if (names.includes(`hh-records:${dan.id}`)) {
+					expect(JSON.stringify(await readStore(page, `hh-records:${dan.id}`, 'records'))).not.toContain('Hilda');
+				}
+				if (names.includes(`hh-outbox:${dan.id}`)) {
+					expect(await readStore(page, `hh-outbox:${dan.id}`, 'entries')).toEqual([]);
+				}
+				// By design Cleo's unsent change stays in her own database (never opened for Dan) until
+				// she signs in here again; it was not sent with Dan's session.
+				expect(
+					await rows(`select id from audit_log where entity_id = $1 and action = 'candidate.updated'`, [hidden.id])
+				).toEqual([]);
+				await context.setOffline(false);
+				const [row] = await rows<{ current_title: string }>(`select current_title from candidates where id = $1`, [
+					hidden.id
+				]);
+				expect(row.current_title).toBe('Locksmith');
+				expect(browser.problems).toEqual([]);
+			} catch (err) {
+				await browser.page.screenshot({ path: '/tmp/offline-replay-replaced.png', fullPage: true });
 				throw err;
 			} finally {
 				await browser.close();

@@ -161,7 +161,7 @@ export class Outbox {
 		/** Where the API lives, e.g. `/api/v1` (or an absolute URL). */
 		private readonly base = '/api/v1',
 		/** A replayed request with no complete answer by then counts as a network error. */
-		private readonly requestTimeoutMs = 30_000
+		private readonly requestTimeoutMs = 15_000
 	) {
 		this.db = new OutboxDatabase(outboxDatabaseName(userId));
 	}
