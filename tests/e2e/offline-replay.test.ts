@@ -75,18 +75,24 @@ async function waitForWorker(page: Page): Promise<void> {
 	await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
 }
 
-/** Waits until the service worker keeps the signed-in user's page data (what pages open offline with). */
-async function waitForKeptPageData(page: Page): Promise<void> {
+/**
+ * Waits until the service worker keeps `userId`'s page data (what pages open offline with): its
+ * pages cache names them as its owner (another user's pages are dropped first) and holds a data
+ * request.
+ */
+async function waitForKeptPageData(page: Page, userId: string): Promise<void> {
 	await page.waitForFunction(
-		async () => {
+		async (owner) => {
 			for (const name of await caches.keys()) {
 				if (!name.startsWith('hh-pages-')) continue;
-				const keys = await (await caches.open(name)).keys();
-				if (keys.some((request) => request.url.includes('/__data.json'))) return true;
+				const cache = await caches.open(name);
+				const stored = await cache.match('/__hh/pages-owner');
+				if (!stored || (await stored.text()) !== owner) continue;
+				if ((await cache.keys()).some((request) => request.url.includes('/__data.json'))) return true;
 			}
 			return false;
 		},
-		undefined,
+		userId,
 		{ timeout: 30_000, polling: 200 }
 	);
 }
@@ -394,7 +400,7 @@ describe.skipIf(!TEST_DATABASE_URL)(
 				// Ben on the same browser profile, then offline: nothing of Ann's anywhere.
 				await signIn(page, ben.email, PASSWORD);
 				await waitForWorker(page);
-				await waitForKeptPageData(page);
+				await waitForKeptPageData(page, ben.id);
 				await expect.poll(() => status(page).getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
 				await context.setOffline(true);
 				await follow(page, '/candidates');
@@ -457,7 +463,7 @@ describe.skipIf(!TEST_DATABASE_URL)(
 				await signIn(page, dan.email, PASSWORD);
 				await context.unroute('**/api/v1/candidates/**');
 				await waitForWorker(page);
-				await waitForKeptPageData(page);
+				await waitForKeptPageData(page, dan.id);
 				await context.setOffline(true);
 				await follow(page, '/candidates?q=Hilda');
 				await expect.poll(() => page.locator('main').innerText(), { timeout: 10_000 }).not.toBe('');
