@@ -138,11 +138,14 @@ export class PipelineBoard implements Extension {
 			: [];
 		const stored = new Map(rows.map((r) => [r.id, cardOf(r)]));
 		const writes: Array<[string, CardState | null]> = [];
-		const refusals = new Map<ClientOrigin, { applications: string[]; reasons: string[] }>();
+		const refusals = new Map<ClientOrigin, { applications: string[]; reasons: string[]; stages: (string | null)[] }>();
 		const refuse = (connection: ClientOrigin, id: string, reason: string) => {
-			const entry = refusals.get(connection) ?? { applications: [], reasons: [] };
+			const entry = refusals.get(connection) ?? { applications: [], reasons: [], stages: [] };
+			const wanted: unknown = cardsMap(doc).get(id);
 			entry.applications.push(id);
 			entry.reasons.push(reason);
+			// The stage the client asked for (before it is put back), for the client's conflict list.
+			entry.stages.push(isCardState(wanted) ? wanted.stage : null);
 			refusals.set(connection, entry);
 		};
 
@@ -218,7 +221,7 @@ export class PipelineBoard implements Extension {
 			const notice: ServerNotice = {
 				type: 'reverted',
 				message: refused.reasons[0],
-				detail: { applications: refused.applications, reasons: refused.reasons }
+				detail: { applications: refused.applications, reasons: refused.reasons, stages: refused.stages }
 			};
 			try {
 				connection.sendStateless(JSON.stringify(notice));

@@ -114,7 +114,11 @@ describe.each(BACKENDS)('live pipeline board on %s', (backend) => {
 		expect(board.notices[0]).toEqual({
 			type: 'reverted',
 			message: expect.stringMatching(/^Rejecting needs a reason/),
-			detail: { applications: [a.id], reasons: [expect.stringMatching(/^Rejecting needs a reason/)] }
+			detail: {
+				applications: [a.id],
+				reasons: [expect.stringMatching(/^Rejecting needs a reason/)],
+				stages: ['rejected']
+			}
 		});
 		await waitFor(() => readCards(board.doc).get(a.id)?.stage === 'sourced', { message: 'the card back in sourced' });
 		// Every other client ends with the card where it was, too.

@@ -28,6 +28,8 @@ const state = {
 	/** Drop the socket of the next N answers after handling the request (single requests, batches). */
 	dropAnswers: 0,
 	dropBatchAnswers: 0,
+	/** Never answer the next N requests after handling them (a half-open connection). */
+	hangAnswers: 0,
 	expired: false,
 	/** The server has the batched replay endpoint (an older one does not). */
 	batches: true,
@@ -45,6 +47,7 @@ function reset() {
 	state.handled = 0;
 	state.dropAnswers = 0;
 	state.dropBatchAnswers = 0;
+	state.hangAnswers = 0;
 	state.expired = false;
 	state.batches = true;
 	state.batchRequests = 0;
@@ -126,6 +129,10 @@ beforeAll(async () => {
 			const path = (req.url ?? '').replace(/^\/api\/v1/, '').split('?')[0];
 			const batch = path === '/offline/replay';
 			const send = (status: number, answer: unknown) => {
+				if (state.hangAnswers > 0) {
+					state.hangAnswers--;
+					return;
+				}
 				if (batch ? state.dropBatchAnswers > 0 : state.dropAnswers > 0) {
 					if (batch) state.dropBatchAnswers--;
 					else state.dropAnswers--;
@@ -182,7 +189,7 @@ let cache: Map<string, Record<string, unknown>>;
 let outbox: Outbox;
 let user = 0;
 
-function makeOutbox(userId: string) {
+function makeOutbox(userId: string, requestTimeoutMs?: number) {
 	return new Outbox(
 		userId,
 		fetch,
@@ -195,7 +202,8 @@ function makeOutbox(userId: string) {
 				cache.set(path.replace(tempId, String(record.id)), record);
 			}
 		},
-		base
+		base,
+		requestTimeoutMs
 	);
 }
 
@@ -325,6 +333,33 @@ describe('outbox', () => {
 		expect(state.refusedBatches).toBe(0);
 		expect(state.batchRequests).toBe(1);
 		expect(await outbox.counts()).toEqual({ pending: 0, conflicts: 0 });
+	});
+
+	it('gives up a request that is never answered (timeout or interrupt) and retries it once, with the same key', async () => {
+		outbox.close();
+		outbox = makeOutbox(`user-${++user}`, 300);
+		await outbox.enqueue('POST', '/candidates', { name: 'Hedy' });
+		await outbox.enqueue('PATCH', '/requirements/req-1', { location_city: 'Bergen', version: 1 });
+		state.hangAnswers = 1; // handled, then the connection stays open with no answer
+		const started = Date.now();
+		expect(await outbox.replay()).toBe('offline');
+		expect(Date.now() - started).toBeLessThan(5_000);
+		expect(state.candidates.size).toBe(1);
+		expect(await outbox.counts()).toEqual({ pending: 2, conflicts: 0 });
+
+		// The browser says the network is gone while a request hangs: given up at once.
+		outbox.close();
+		outbox = makeOutbox(`user-${++user}`, 60_000);
+		await outbox.enqueue('POST', '/candidates', { name: 'Ida' });
+		state.hangAnswers = 1;
+		const run = outbox.replay();
+		await expect.poll(() => state.candidates.size).toBe(2);
+		outbox.interrupt();
+		expect(await run).toBe('offline');
+		expect(await outbox.replay()).toBe('done');
+		expect([...state.candidates.values()].map((c) => c.name)).toEqual(['Hedy', 'Ida']);
+		// Hedy and the edit went in one batch (its answer hung); Ida alone; nothing twice.
+		expect(state.handled).toBe(3);
 	});
 
 	it('merges a stale update field by field and lists a same-field conflict; keep mine re-sends it', async () => {

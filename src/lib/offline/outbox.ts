@@ -8,7 +8,9 @@
  * Replay runs strictly in order, one request at a time:
  * - success: the entry goes; a create's temporary id (`tmp-…`) is replaced by the real one in
  *   every later entry (path and body) and in the record cache;
- * - network error or 5xx: replay stops, the entry stays (same key) and is retried later;
+ * - network error or 5xx: replay stops, the entry stays (same key) and is retried later; a request
+ *   that hangs (a connection cut half-way, never closed) is given up after `requestTimeoutMs`, or at
+ *   once when the browser goes offline (`interrupt`), so a dead connection never stalls the queue;
  * - 401: replay stops and waits for the same user to sign in again (`needsSignIn`);
  * - 409 VERSION_CONFLICT: merged field by field against the current record carried by the 409 —
  *   fields only the client changed are re-sent on the current version, fields both sides changed
@@ -49,9 +51,14 @@ export interface OutboxEntry {
 
 export interface ConflictEntry {
 	id: string;
-	/** `field` — both sides changed a field; `refused` — the server refused the write. */
-	type: 'field' | 'refused';
-	method: WriteMethod;
+	/**
+	 * `field` — both sides changed a field; `refused` — the server refused the write; `move` — the
+	 * sync server refused a card move made in a board document and put the card back.
+	 */
+	type: 'field' | 'refused' | 'move';
+	/** The refused request's method (null for a board move: no request of its own). */
+	method: WriteMethod | null;
+	/** The request's path; for a board move, the board's (`/requirements/<id>/pipeline`). */
 	path: string;
 	recordId: string | null;
 	field: string | null;
@@ -61,6 +68,17 @@ export interface ConflictEntry {
 	/** The refused request's body (for the panel). */
 	body: unknown;
 	createdAt: number;
+}
+
+/** A board card move the sync server refused (and reverted in the document). */
+export interface RefusedMove {
+	requirementId: string;
+	applicationId: string;
+	/** The card's name as the board showed it. */
+	name: string;
+	/** The stage the user moved the card to (null when unknown). */
+	stage: string | null;
+	reason: string;
 }
 
 export type ReplayOutcome = 'done' | 'offline' | 'signed-out' | 'busy';
@@ -165,6 +183,7 @@ const BATCH_BYTES = 256 * 1024;
 export class Outbox {
 	readonly db: OutboxDatabase;
 	private replaying: Promise<ReplayOutcome> | null = null;
+	private inFlight: AbortController | null = null;
 	/** Replay stopped on 401: waits for the same user to sign in again. */
 	needsSignIn = false;
 
@@ -173,7 +192,9 @@ export class Outbox {
 		private readonly fetchFn: typeof fetch,
 		private readonly hooks: OutboxHooks = {},
 		/** Where the API lives, e.g. `/api/v1` (or an absolute URL). */
-		private readonly base = '/api/v1'
+		private readonly base = '/api/v1',
+		/** A replayed request with no complete answer by then counts as a network error. */
+		private readonly requestTimeoutMs = 15_000
 	) {
 		this.db = new OutboxDatabase(outboxDatabaseName(userId));
 	}
@@ -243,7 +264,24 @@ export class Outbox {
 	/** Whether the server has the batched replay endpoint (an older one answers 404). */
 	private batches = true;
 
+	/** Gives up the request in flight (the connection is gone): replay stops and retries later. */
+	interrupt(): void {
+		this.inFlight?.abort();
+	}
+
 	private async send(entry: OutboxEntry): Promise<ServerAnswer | null> {
+		const controller = new AbortController();
+		this.inFlight = controller;
+		const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs);
+		try {
+			return await this.exchange(entry, controller.signal);
+		} finally {
+			clearTimeout(timer);
+			if (this.inFlight === controller) this.inFlight = null;
+		}
+	}
+
+	private async exchange(entry: OutboxEntry, signal: AbortSignal): Promise<ServerAnswer | null> {
 		let response: Response;
 		try {
 			response = await this.fetchFn(`${this.base}${entry.path}`, {
@@ -253,7 +291,8 @@ export class Outbox {
 					...(entry.body === undefined || entry.method === 'DELETE' ? {} : { 'content-type': 'application/json' })
 				},
 				body: entry.body === undefined || entry.method === 'DELETE' ? undefined : JSON.stringify(entry.body),
-				credentials: 'same-origin'
+				credentials: 'same-origin',
+				signal
 			});
 		} catch {
 			return null;
@@ -262,7 +301,9 @@ export class Outbox {
 		try {
 			payload = await response.json();
 		} catch {
-			// not JSON
+			// An answer cut off half-way is no answer: the entry stays and is sent again (same key).
+			if (signal.aborted) return null;
+			// otherwise: not JSON
 		}
 		return answerOf(response.status, payload);
 	}
@@ -274,9 +315,26 @@ export class Outbox {
 	 * network, a 5xx, the server lacks the endpoint: then `send` goes one by one again).
 	 */
 	private async sendBatch(entries: OutboxEntry[]): Promise<ServerAnswer[] | null | 'one-by-one'> {
+		// The same time limit and interruption as a single request (`send`).
+		const controller = new AbortController();
+		this.inFlight = controller;
+		const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs * 2);
+		try {
+			return await this.exchangeBatch(entries, controller.signal);
+		} finally {
+			clearTimeout(timer);
+			if (this.inFlight === controller) this.inFlight = null;
+		}
+	}
+
+	private async exchangeBatch(
+		entries: OutboxEntry[],
+		signal: AbortSignal
+	): Promise<ServerAnswer[] | null | 'one-by-one'> {
 		let response: Response;
 		try {
 			response = await this.fetchFn(`${this.base}/offline/replay`, {
+				signal,
 				method: 'POST',
 				headers: { 'content-type': 'application/json' },
 				body: JSON.stringify({
@@ -301,7 +359,9 @@ export class Outbox {
 		try {
 			payload = await response.json();
 		} catch {
-			// not JSON
+			// An answer cut off half-way is no answer: the batch is sent again (same keys).
+			if (signal.aborted) return null;
+			// otherwise: not JSON
 		}
 		if (response.status === 401) return [answerOf(401, payload)];
 		// The batch itself refused (it should not happen): this round goes one by one.
@@ -492,10 +552,35 @@ export class Outbox {
 		else if (entry.base && recordIdOfPath(entry.path)) await this.hooks.apply?.(entry.path, entry.base);
 	}
 
+	/**
+	 * Lists board moves the sync server refused: the document already shows the card where the
+	 * server has it, the user's move and the server's reason stay in the conflict list.
+	 */
+	async recordRefusedMoves(moves: RefusedMove[]): Promise<void> {
+		if (moves.length === 0) return;
+		const now = Date.now();
+		await this.db.conflicts.bulkPut(
+			moves.map((move) => ({
+				id: `move:${newKey()}`,
+				type: 'move' as const,
+				method: null,
+				path: `/requirements/${move.requirementId}/pipeline`,
+				recordId: move.applicationId,
+				field: 'stage',
+				mine: move.stage,
+				theirs: null,
+				reason: move.reason,
+				body: { name: move.name },
+				createdAt: now
+			}))
+		);
+		this.hooks.changed?.();
+	}
+
 	/** "Keep mine": re-sends the user's value on the record's current version. */
 	async keepMine(conflictId: string, currentVersion: number | null): Promise<void> {
 		const conflict = await this.db.conflicts.get(conflictId);
-		if (!conflict) return;
+		if (!conflict?.method) return;
 		await this.db.conflicts.delete(conflictId);
 		if (conflict.type === 'field' && conflict.field) {
 			const body: Record<string, unknown> = { [conflict.field]: conflict.mine };

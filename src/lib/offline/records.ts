@@ -55,6 +55,11 @@ export const recordsDatabaseName = (userId: string) => `hh-records:${userId}`;
 
 let explicitUser: string | null = null;
 const open = new Map<string, RecordsDatabase>();
+/**
+ * Users whose cache was deleted on this page (sign-out): a late write (an answer still on its
+ * way) must not create their database again.
+ */
+const deleted = new Set<string>();
 
 /** Sets the user whose cache is used (otherwise the signed-in user of the page). */
 export function setRecordsUser(userId: string | null): void {
@@ -71,7 +76,7 @@ function currentUser(): string | null {
 }
 
 function database(userId = currentUser()): RecordsDatabase | null {
-	if (!userId || typeof indexedDB === 'undefined') return null;
+	if (!userId || typeof indexedDB === 'undefined' || deleted.has(userId)) return null;
 	let db = open.get(userId);
 	if (!db) {
 		db = new RecordsDatabase(recordsDatabaseName(userId));
@@ -80,8 +85,9 @@ function database(userId = currentUser()): RecordsDatabase | null {
 	return db;
 }
 
-/** Closes the user's database (before it is deleted on sign-out). */
+/** Closes the user's database before it is deleted on sign-out; it is not opened again. */
 export function closeRecords(userId: string): void {
+	deleted.add(userId);
 	open.get(userId)?.close();
 	open.delete(userId);
 	if (explicitUser === userId) explicitUser = null;

@@ -5,7 +5,14 @@
  * A 401 during replay stops it and asks for the password (`sync.needsSignIn`); only the same user
  * signing in resumes it — another user's outbox is another database and is never opened.
  */
-import { Outbox, type ConflictEntry, type OutboxEntry, type ReplayOutcome, type WriteMethod } from './outbox';
+import {
+	Outbox,
+	type ConflictEntry,
+	type OutboxEntry,
+	type RefusedMove,
+	type ReplayOutcome,
+	type WriteMethod
+} from './outbox';
 import {
 	cacheCreated,
 	cachedRecordAt,
@@ -127,12 +134,16 @@ export function startSync(userId: string): () => void {
 	}
 	void refresh().then(() => replayNow());
 	const onOnline = () => void replayNow();
+	// A request of the replay still waiting when the network goes is dead: give it up at once.
+	const onOffline = () => outbox?.interrupt();
 	window.addEventListener('online', onOnline);
+	window.addEventListener('offline', onOffline);
 	timer ??= setInterval(() => {
 		if (sync.pending > 0 && !sync.needsSignIn) void replayNow();
 	}, RETRY_MS);
 	return () => {
 		window.removeEventListener('online', onOnline);
+		window.removeEventListener('offline', onOffline);
 		if (timer) clearInterval(timer);
 		timer = null;
 	};
@@ -180,6 +191,14 @@ export async function signedInAgain(userId: string): Promise<void> {
 	if (!outbox || outbox.userId !== userId) return;
 	sync.needsSignIn = false;
 	await outbox.resume();
+	await refresh();
+}
+
+/** Board moves the sync server refused: listed with the other conflicts (persisted per user). */
+export async function noteRefusedMoves(userId: string | null, moves: RefusedMove[]): Promise<void> {
+	const box = outboxFor(userId);
+	if (!box) return;
+	await box.recordRefusedMoves(moves);
 	await refresh();
 }
 
