@@ -25,6 +25,7 @@ import {
 } from '../helpers/interviews';
 import { PASSWORD } from '../helpers/org';
 import { documentNames } from '../../src/lib/collab/names';
+import { localDatabaseName } from '../../src/lib/offline/documents';
 import { readScorecard } from '../../src/lib/collab/scorecard';
 
 /**
@@ -72,6 +73,39 @@ function serverText(doc: Y.Doc): string {
 		.toArray()
 		.map((node) => (node instanceof Y.XmlElement ? node.toArray().map(String).join('') : ''))
 		.join('\n');
+}
+
+/**
+ * The text of a document as this browser has stored it (y-indexeddb's `updates` store of the
+ * user's copy, decoded here). IndexedDB writes can lag behind the server on a loaded machine; a
+ * reload cancels the ones still in flight, so the test waits for them before going offline.
+ */
+async function storedText(page: Page, userId: string, documentName: string): Promise<string> {
+	const updates = await page.evaluate(
+		(name) =>
+			new Promise<number[][]>((resolve) => {
+				const open = indexedDB.open(name);
+				open.onerror = () => resolve([]);
+				open.onsuccess = () => {
+					const db = open.result;
+					if (!db.objectStoreNames.contains('updates')) {
+						db.close();
+						resolve([]);
+						return;
+					}
+					const all = db.transaction('updates', 'readonly').objectStore('updates').getAll();
+					all.onsuccess = () => {
+						db.close();
+						resolve((all.result as Uint8Array[]).map((u) => Array.from(u)));
+					};
+					all.onerror = () => resolve([]);
+				};
+			}),
+		localDatabaseName(userId, documentName)
+	);
+	const doc = new Y.Doc();
+	for (const update of updates) Y.applyUpdate(doc, Uint8Array.from(update));
+	return serverText(doc);
 }
 
 /** Moves a card with the keyboard way of the board ("Move … to…", then the stage). */
@@ -231,6 +265,8 @@ describe('an offline day (issue 6, done when)', () => {
 		} finally {
 			check.destroy();
 		}
+		// ...and in this browser's stored copy (what the offline reload below reads).
+		await expect.poll(() => storedText(page, traveller.id, notesName), { timeout: 20_000 }).toContain(ONLINE_NOTE);
 
 		// 2. Offline, a real reload: the app and both documents come from this browser.
 		await context.setOffline(true);
