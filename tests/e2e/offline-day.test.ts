@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import * as Y from 'yjs';
 import { freePort } from '../helpers/app';
-import { focusEditorAtEnd, launchBrowser, signIn, type BrowserSession } from '../helpers/browser';
-import { openDocument } from '../helpers/collab';
+import { editorText, focusEditorAtEnd, launchBrowser, signIn, type BrowserSession } from '../helpers/browser';
+import { fragmentText, openDocument } from '../helpers/collab';
 import { TEST_DATABASE_URL } from '../helpers/env';
 import {
 	addApplication,
@@ -59,22 +59,6 @@ const pendingApplication = (page: Page) => page.locator('[data-testid="applicati
 
 const cardOf = (page: Page, id: string) => page.locator(`[data-testid="board-card"][data-id="${id}"]`);
 
-/** The notes editor's text, one line per paragraph, without the other people's carets. */
-const notesText = (page: Page) =>
-	page.getByTestId('collab-editor').evaluate((element) => {
-		const copy = element.cloneNode(true) as HTMLElement;
-		copy.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove());
-		return Array.from(copy.querySelectorAll('p'), (p) => p.textContent ?? '').join('\n');
-	});
-
-function serverText(doc: Y.Doc): string {
-	return doc
-		.getXmlFragment('default')
-		.toArray()
-		.map((node) => (node instanceof Y.XmlElement ? node.toArray().map(String).join('') : ''))
-		.join('\n');
-}
-
 /**
  * The text of a document as this browser has stored it (y-indexeddb's `updates` store of the
  * user's copy, decoded here). IndexedDB writes can lag behind the server on a loaded machine; a
@@ -105,7 +89,7 @@ async function storedText(page: Page, userId: string, documentName: string): Pro
 	);
 	const doc = new Y.Doc();
 	for (const update of updates) Y.applyUpdate(doc, Uint8Array.from(update));
-	return serverText(doc);
+	return fragmentText(doc);
 }
 
 /** Moves a card with the keyboard way of the board ("Move … to…", then the stage). */
@@ -261,7 +245,7 @@ describe('an offline day (issue 6, done when)', () => {
 		const check = openDocument({ url: running.collabUrl, name: notesName, token: org.admin.token });
 		try {
 			await check.synced;
-			await expect.poll(() => serverText(check.doc), { timeout: 20_000 }).toContain(ONLINE_NOTE);
+			await expect.poll(() => fragmentText(check.doc), { timeout: 20_000 }).toContain(ONLINE_NOTE);
 		} finally {
 			check.destroy();
 		}
@@ -275,7 +259,7 @@ describe('an offline day (issue 6, done when)', () => {
 		await expect.poll(() => cardOf(page, apps.alice).getAttribute('data-stage'), { timeout: 15_000 }).toBe('applied');
 		await expect.poll(() => cardOf(page, apps.carol).getAttribute('data-stage'), { timeout: 15_000 }).toBe('screening');
 		await load(page, room);
-		await expect.poll(() => notesText(page), { timeout: 15_000 }).toContain(ONLINE_NOTE);
+		await expect.poll(() => editorText(page), { timeout: 15_000 }).toContain(ONLINE_NOTE);
 		await page.getByTestId(`competency-${firstKey}`).waitFor();
 		// The room says its data came from this device and may be stale.
 		await page.getByTestId('kit-note').waitFor({ timeout: 15_000 });
@@ -284,7 +268,7 @@ describe('an offline day (issue 6, done when)', () => {
 		await focusEditorAtEnd(page, page.getByTestId('collab-editor'));
 		await page.keyboard.press('Enter');
 		await page.keyboard.type(OFFLINE_NOTE);
-		await expect.poll(() => notesText(page), { timeout: 15_000 }).toContain(OFFLINE_NOTE);
+		await expect.poll(() => editorText(page), { timeout: 15_000 }).toContain(OFFLINE_NOTE);
 		await page
 			.getByTestId(`competency-${firstKey}`)
 			.locator('label')
@@ -350,7 +334,7 @@ describe('an offline day (issue 6, done when)', () => {
 		await load(page, `/requirements/${requirementId}`);
 		await page.getByText('Bergen').first().waitFor({ timeout: 15_000 });
 		await load(page, room);
-		await expect.poll(() => notesText(page), { timeout: 15_000 }).toContain(OFFLINE_NOTE);
+		await expect.poll(() => editorText(page), { timeout: 15_000 }).toContain(OFFLINE_NOTE);
 		await expect
 			.poll(() => page.getByTestId(`competency-${firstKey}`).locator('input[value="4"]').isChecked(), {
 				timeout: 15_000
@@ -387,11 +371,11 @@ describe('an offline day (issue 6, done when)', () => {
 
 		await load(manager, room);
 		const managerEditor = manager.getByTestId('collab-editor');
-		await expect.poll(() => notesText(manager), { timeout: 20_000 }).toContain(ONLINE_NOTE);
+		await expect.poll(() => editorText(manager), { timeout: 20_000 }).toContain(ONLINE_NOTE);
 		await focusEditorAtEnd(manager, managerEditor);
 		await manager.keyboard.press('Enter');
 		await manager.keyboard.type(MANAGER_NOTE);
-		await expect.poll(() => notesText(manager), { timeout: 15_000 }).toContain(MANAGER_NOTE);
+		await expect.poll(() => editorText(manager), { timeout: 15_000 }).toContain(MANAGER_NOTE);
 		await load(manager, board);
 		await manager.locator('[data-testid="board-status"][data-synced="true"]').waitFor({ timeout: 30_000 });
 		expect(await manager.getByText(NEW_CANDIDATE).count()).toBe(0);
@@ -441,9 +425,9 @@ describe('an offline day (issue 6, done when)', () => {
 		});
 		try {
 			await Promise.all([notes.synced, card.synced]);
-			await expect.poll(() => serverText(notes.doc), { timeout: 30_000, interval: 100 }).toContain(OFFLINE_NOTE);
-			expect(serverText(notes.doc)).toContain(MANAGER_NOTE);
-			expect(serverText(notes.doc)).toContain(ONLINE_NOTE);
+			await expect.poll(() => fragmentText(notes.doc), { timeout: 30_000, interval: 100 }).toContain(OFFLINE_NOTE);
+			expect(fragmentText(notes.doc)).toContain(MANAGER_NOTE);
+			expect(fragmentText(notes.doc)).toContain(ONLINE_NOTE);
 			await expect.poll(() => readScorecard(card.doc).ratings[firstKey]?.rating, { timeout: 30_000 }).toBe(4);
 		} finally {
 			notes.destroy();
@@ -456,7 +440,7 @@ describe('an offline day (issue 6, done when)', () => {
 		// The second user sees the new candidate on the board, live.
 		await manager.getByText(NEW_CANDIDATE).first().waitFor({ timeout: 20_000 });
 		await screenshot(manager, 'manager-board');
-		await expect.poll(() => notesText(page), { timeout: 20_000 }).toContain(MANAGER_NOTE);
+		await expect.poll(() => editorText(page), { timeout: 20_000 }).toContain(MANAGER_NOTE);
 
 		// Exactly once, in the database and its audit log.
 		const requirement = (await api.get(`/requirements/${requirementId}`)).body.data;

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import * as Y from 'yjs';
 import { freePort } from '../helpers/app';
-import { launchBrowser, signIn, type BrowserSession } from '../helpers/browser';
-import { openDocument } from '../helpers/collab';
+import { editorText, launchBrowser, signIn, type BrowserSession } from '../helpers/browser';
+import { fragmentText, openDocument } from '../helpers/collab';
 import {
 	addApplication,
 	createCandidate,
@@ -28,21 +26,6 @@ import { readScorecard } from '../../src/lib/collab/scorecard';
 
 const CV_LINE = 'Ran the night-train ticketing platform on Kafka.';
 const OFFLINE_NOTE = 'Asked about backpressure, offline on the train.';
-
-const notesText = (page: Page) =>
-	page.getByTestId('collab-editor').evaluate((element) => {
-		const copy = element.cloneNode(true) as HTMLElement;
-		copy.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove());
-		return Array.from(copy.querySelectorAll('p'), (p) => p.textContent ?? '').join('\n');
-	});
-
-function serverText(doc: Y.Doc): string {
-	return doc
-		.getXmlFragment('default')
-		.toArray()
-		.map((node) => (node instanceof Y.XmlElement ? node.toArray().map(String).join('') : ''))
-		.join('\n');
-}
 
 describe('the offline interview kit', () => {
 	let running: RunningApp;
@@ -122,7 +105,7 @@ describe('the offline interview kit', () => {
 		// Notes and a rating, offline.
 		await page.getByTestId('collab-editor').click();
 		await page.keyboard.type(OFFLINE_NOTE);
-		await expect.poll(() => notesText(page)).toContain(OFFLINE_NOTE);
+		await expect.poll(() => editorText(page)).toContain(OFFLINE_NOTE);
 		await page
 			.getByTestId(`competency-${firstKey}`)
 			.locator('label')
@@ -137,7 +120,7 @@ describe('the offline interview kit', () => {
 		try {
 			await notes.synced;
 			await card.synced;
-			await expect.poll(() => serverText(notes.doc), { timeout: 20_000 }).toContain(OFFLINE_NOTE);
+			await expect.poll(() => fragmentText(notes.doc), { timeout: 20_000 }).toContain(OFFLINE_NOTE);
 			await expect.poll(() => readScorecard(card.doc).ratings[firstKey]?.rating, { timeout: 20_000 }).toBe(3);
 		} finally {
 			notes.destroy();

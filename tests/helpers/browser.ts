@@ -140,3 +140,12 @@ export async function focusEditorAtEnd(page: Page, editor: Locator): Promise<voi
 	// ProseMirror reads the DOM selection on `selectionchange`, which fires asynchronously.
 	await page.waitForTimeout(50);
 }
+
+/** A live editor's text, one line per paragraph, without the other people's carets. */
+export function editorText(page: Page, testId = 'collab-editor'): Promise<string> {
+	return page.getByTestId(testId).evaluate((element) => {
+		const copy = element.cloneNode(true) as HTMLElement;
+		copy.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove());
+		return Array.from(copy.querySelectorAll('p'), (p) => p.textContent ?? '').join('\n');
+	});
+}

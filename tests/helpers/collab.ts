@@ -288,3 +288,12 @@ export async function editThenSigterm(proc: RunningProcess, doc: OpenedTestDocum
 	const code = await exited;
 	return { signalledAfterMs, code };
 }
+
+/** The text of a Tiptap document's `default` fragment, one line per paragraph. */
+export function fragmentText(doc: Y.Doc): string {
+	return doc
+		.getXmlFragment('default')
+		.toArray()
+		.map((node) => (node instanceof Y.XmlElement ? node.toArray().map(String).join('') : ''))
+		.join('\n');
+}
