@@ -44,7 +44,14 @@ export type Relation =
 	| 'owner' // created it / hiring manager of its requirement
 	| 'panelist' // on the interview's panel
 	| 'assigned_approver' // holds an approval on it
-	| 'submitted'; // has submitted their own scorecard for this interview
+	| 'submitted' // has submitted their own scorecard for this interview
+	/**
+	 * The record belongs to a department the subject does not work for (see
+	 * `src/lib/server/scope/departments.ts`): the subject's role grants nothing on it, only a
+	 * direct relation does (hiring manager of it, on its panel, holding an approval). Admins
+	 * are never limited by department.
+	 */
+	| 'outside_departments';
 
 export interface Subject {
 	id: string;
@@ -222,9 +229,15 @@ export function can(
 	if (!rule) return false;
 	const held = new Set(relations);
 	if (rule.unless?.some((u) => held.has(u.holds) && !u.lacks.some((r) => held.has(r)))) return false;
-	if (rule.roles?.includes(subject.role)) return true;
+	const roleApplies = !held.has('outside_departments') || isAdminRole(subject.role);
+	if (roleApplies && rule.roles?.includes(subject.role)) return true;
 	if (!rule.when) return false;
 	return rule.when.some((r) => held.has(r.relation) && r.roles.includes(subject.role));
+}
+
+/** Admins see every department and manage the organisation. */
+export function isAdminRole(role: Role): boolean {
+	return ADMINS.includes(role);
 }
 
 /** Roles an actor of `role` may hand out: admins cannot create or promote a super admin. */

@@ -184,3 +184,30 @@ describe('navigation', () => {
 		expect(visible(role)).toEqual(labels);
 	});
 });
+
+describe('department visibility (outside_departments)', () => {
+	const out: Relation[] = ['outside_departments'];
+
+	it('takes away what the role grants on a record of another department', () => {
+		expect(can({ id: 'r', role: 'recruiter' }, 'read', 'requirement')).toBe(true);
+		expect(can({ id: 'r', role: 'recruiter' }, 'read', 'requirement', out)).toBe(false);
+		expect(can({ id: 'r', role: 'recruiter' }, 'read', 'candidate', out)).toBe(false);
+		expect(can({ id: 'r', role: 'recruiter' }, 'update', 'pipeline', out)).toBe(false);
+		expect(can({ id: 'v', role: 'viewer' }, 'read', 'pipeline', out)).toBe(false);
+	});
+
+	it('leaves what the subject holds directly', () => {
+		expect(can({ id: 'h', role: 'hiring_manager' }, 'update', 'requirement', ['owner', ...out])).toBe(true);
+		expect(can({ id: 'i', role: 'interviewer' }, 'read', 'interview', ['panelist', ...out])).toBe(true);
+		expect(can({ id: 'a', role: 'approver' }, 'read', 'offer', ['assigned_approver', ...out])).toBe(true);
+		// …but a relation that only recruiters' roles grant does not come back through it.
+		expect(can({ id: 'r', role: 'recruiter' }, 'read', 'interview', out)).toBe(false);
+	});
+
+	it('never limits admins', () => {
+		for (const role of ['admin', 'super_admin'] as Role[]) {
+			expect(can({ id: 'x', role }, 'read', 'candidate', out)).toBe(true);
+			expect(can({ id: 'x', role }, 'update', 'pipeline', out)).toBe(true);
+		}
+	});
+});

@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, uuid, type AnyPgColumn, char } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, text, uuid, type AnyPgColumn, char } from 'drizzle-orm/pg-core';
 import { createdAt, deletedAt, id, updatedAt } from './columns';
 import { users } from './users';
 
@@ -38,3 +38,27 @@ export const jobLevels = pgTable('job_levels', {
 
 export type JobLevel = typeof jobLevels.$inferSelect;
 export type NewJobLevel = typeof jobLevels.$inferInsert;
+
+/**
+ * The departments a user works for. A non-admin with at least one sees only the records of
+ * those departments and the departments under them (besides what they hold directly: their own
+ * requirements, their panels, their approvals); one with none sees the whole organisation.
+ */
+export const userDepartments = pgTable(
+	'user_departments',
+	{
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id, { onDelete: 'cascade' }),
+		departmentId: uuid('department_id')
+			.notNull()
+			.references(() => departments.id, { onDelete: 'cascade' }),
+		createdAt: createdAt()
+	},
+	(t) => [
+		primaryKey({ columns: [t.userId, t.departmentId] }),
+		index('user_departments_department_idx').on(t.departmentId)
+	]
+);
+
+export type UserDepartment = typeof userDepartments.$inferSelect;
