@@ -1,8 +1,8 @@
-import { eq, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { eq, inArray, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { isAdminRole, type Relation } from '../../permissions';
 import type { Actor } from '../actor';
 import { selectRows, type Executor } from '../db/client';
-import { userDepartments } from '../db/schema';
+import { requirements, userDepartments } from '../db/schema';
 
 /**
  * Department visibility: which departments' records an actor sees by their role.
@@ -84,4 +84,15 @@ export async function assignedDepartments(db: Executor, userId: string): Promise
 		.from(userDepartments)
 		.where(eq(userDepartments.userId, userId));
 	return rows.map((r) => r.id).sort();
+}
+
+/**
+ * A list filter over `requirements`: those the actor sees — in the scope, or theirs as hiring
+ * manager or creator. Undefined for the whole organisation. Records reached through a
+ * requirement (applications, boards, interviews, offers) use it on the joined requirement.
+ */
+export function requirementScopeCondition(scope: DepartmentScope, actor: Actor): SQL | undefined {
+	const inScope = departmentCondition(scope, requirements.departmentId);
+	if (!inScope || !actor.userId) return inScope;
+	return or(inScope, eq(requirements.hiringManagerId, actor.userId), eq(requirements.createdBy, actor.userId));
 }
