@@ -48,7 +48,12 @@ export async function launchBrowser(
 	});
 	const problems: string[] = [];
 	const watch = (page: Page) => {
-		page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+		// The message alone can be one minified letter: keep where it was thrown, and on which page.
+		page.on('pageerror', (error) =>
+			problems.push(
+				`pageerror: ${error.message} at ${page.url()} ${error.stack?.split('\n').slice(0, 4).join(' | ') ?? ''}`
+			)
+		);
 		page.on('console', (message) => {
 			if (message.type() === 'error' && /Content[- ]Security[- ]Policy/i.test(message.text())) {
 				problems.push(`csp: ${message.text()}`);
