@@ -214,7 +214,8 @@ export const PERMISSIONS: Matrix = {
 	settings: { read: { roles: ADMINS }, manage: { roles: ADMINS } },
 	ai: { use: { roles: [...TALENT, 'hiring_manager'] } },
 	sourcing: { use: { roles: TALENT } },
-	activity: { list: { roles: [...TALENT, 'hiring_manager', 'approver', 'viewer', 'interviewer'] } }
+	// The feed is about candidates: those who read candidates see it.
+	activity: { list: { roles: [...TALENT, 'hiring_manager', 'viewer'] } }
 };
 
 /** May `subject` do `action` on `resource`, given its relations to the record? */

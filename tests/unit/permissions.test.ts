@@ -107,7 +107,7 @@ const MATRIX: Cell[] = [
 	['manage', 'settings', [], ADMINS],
 	['use', 'ai', [], [...TALENT, 'hiring_manager']],
 	['use', 'sourcing', [], TALENT],
-	['list', 'activity', [], EVERYONE]
+	['list', 'activity', [], [...TALENT, 'hiring_manager', 'viewer']]
 ];
 
 const rows = MATRIX.flatMap(([action, resource, relations, allowed]) =>
