@@ -8,6 +8,7 @@ import {
 	createOrg,
 	getRaw,
 	openRequirement,
+	postForm,
 	startApp,
 	type Member,
 	type Org,
@@ -279,5 +280,15 @@ describe.each(BACKENDS)('department visibility of candidates on %s', (backend) =
 			expect((await rita.api.post(path, body)).status, path).toBe(403);
 			expect((await una.api.post(path, body)).status, path).not.toBe(403);
 		}
+		// A CSV import into the other department's pipeline is refused before anything is stored.
+		const csv = {
+			bytes: new TextEncoder().encode('name,email\nNew Person,new@c.example\n'),
+			name: 'c.csv',
+			type: 'text/csv'
+		};
+		const refused = await postForm(s.running.url, rita.token, '/candidates/import', csv, { requirement_id: s.reqB });
+		expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+		const own = await postForm(s.running.url, rita.token, '/candidates/import', csv, { requirement_id: s.reqA });
+		expect(own.status, JSON.stringify(own.body)).toBe(202);
 	});
 });
