@@ -8,8 +8,10 @@ import {
 	createOrg,
 	getRaw,
 	openRequirement,
+	openStream,
 	postForm,
 	startApp,
+	type StreamEvent,
 	type Member,
 	type Org,
 	type RunningApp
@@ -240,6 +242,28 @@ describe.each(BACKENDS)('department visibility of candidates on %s', (backend) =
 		const unaItems = hers.body.data.items as Array<{ candidate_id: string | null; requirement_id: string | null }>;
 		expect(unaItems.some((e) => e.candidate_id === s.bob)).toBe(true);
 		expect(unaItems.some((e) => e.requirement_id === s.reqB)).toBe(true);
+	});
+
+	it('streams live only the activity about what the recruiter sees', async () => {
+		const hers = await openStream(s.running.url, rita.token, '/activity/stream');
+		const unas = await openStream(s.running.url, una.token, '/activity/stream');
+		try {
+			expect(hers.status).toBe(200);
+			await Promise.all([hers.next((e) => e.event === 'ready'), unas.next((e) => e.event === 'ready')]);
+			expect((await una.api.post(`/candidates/${s.bob}/notes`, { body: 'Live about Bob' })).status).toBe(201);
+			expect((await una.api.post(`/candidates/${s.alice}/notes`, { body: 'Live about Alice' })).status).toBe(201);
+			const about = (id: string) => (e: StreamEvent) => e.event === 'activity' && e.data.candidate_id === id;
+			await unas.next(about(s.bob));
+			await unas.next(about(s.alice));
+			await hers.next(about(s.alice));
+			// Give a late (out-of-order) Bob event every chance to arrive before looking.
+			await new Promise((resolve) => setTimeout(resolve, 500));
+			expect(hers.events.filter(about(s.bob))).toEqual([]);
+			expect(JSON.stringify(hers.events)).not.toContain('Live about Bob');
+		} finally {
+			await hers.close();
+			await unas.close();
+		}
 	});
 
 	it('keeps the other department out of the offline kit', async () => {
