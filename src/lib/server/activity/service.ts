@@ -6,6 +6,8 @@ import type { AfterCommit } from '../db/transaction';
 import { activityEvents, candidates, requirements, users, type ActivityEvent } from '../db/schema';
 import { Forbidden } from '../errors';
 import type { Runtime } from '../runtime';
+import { activityVisibilityCondition } from '../candidates/visibility';
+import { departmentScope } from '../scope/departments';
 
 export const ACTIVITY_CHANNEL = 'activity';
 
@@ -78,6 +80,9 @@ export async function listActivity(rt: Runtime, actor: Actor, filter: ActivityFi
 	if (filter.requirementId) conditions.push(eq(activityEvents.requirementId, filter.requirementId));
 	if (filter.candidateId) conditions.push(eq(activityEvents.candidateId, filter.candidateId));
 	if (filter.before) conditions.push(lt(activityEvents.createdAt, filter.before));
+	// A user of some departments: only events about the requirements and candidates they see.
+	const visibility = activityVisibilityCondition(await departmentScope(rt.db, actor), actor);
+	if (visibility) conditions.push(visibility);
 	const rows = await rt.db
 		.select({
 			e: activityEvents,
@@ -98,6 +103,20 @@ export async function listActivity(rt: Runtime, actor: Actor, filter: ActivityFi
 		candidateName: r.candidateName,
 		requirementTitle: r.requirementTitle
 	}));
+}
+
+/**
+ * Whether a live event is about records `actor` sees (departments): the same condition as the
+ * list, asked of the stored event. True without a query for users who see everything.
+ */
+export async function activityInScope(db: Executor, actor: Actor, event: Pick<ActivityEvent, 'id'>): Promise<boolean> {
+	const visibility = activityVisibilityCondition(await departmentScope(db, actor), actor);
+	if (!visibility) return true;
+	const [row] = await db
+		.select({ id: activityEvents.id })
+		.from(activityEvents)
+		.where(and(eq(activityEvents.id, event.id), visibility));
+	return row !== undefined;
 }
 
 const described = new WeakMap<ActivityEvent, ReturnType<typeof describeActivity>>();

@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/audit';
 import { inTransaction } from '../db/transaction';
 import { candidates, jobLevels, marketResearch, requirements, type MarketResearch } from '../db/schema';
 import { Forbidden, NotFound } from '../errors';
+import { assertRequirementInScope } from '../candidates/visibility';
 import type { Page } from '../http/envelope';
 import { opaque } from '../http/serialize';
 import type { Runtime } from '../runtime';
@@ -169,6 +170,7 @@ export function publicResearch(row: MarketResearch) {
 /** `POST /ai/market-research`: queues a run for a requirement the caller may see → the job. */
 export async function requestMarketResearch(rt: Runtime, actor: Actor, requirementId: string) {
 	const userId = assertCanResearch(actor);
+	await assertRequirementInScope(rt.db, actor, requirementId);
 	const subject = await loadSubject(rt, requirementId);
 	if (!subject) throw new NotFound('Requirement');
 	const job = await rt.jobs.enqueue(marketResearchJob, { requirementId, userId }, { createdBy: actor.userId });
@@ -260,6 +262,7 @@ export async function listMarketResearch(
 	q: { page: number; page_size: number }
 ): Promise<Page<ReturnType<typeof publicResearch>>> {
 	assertCanRead(actor);
+	await assertRequirementInScope(rt.db, actor, requirementId);
 	const subject = await loadSubject(rt, requirementId);
 	if (!subject) throw new NotFound('Requirement');
 	const where = eq(marketResearch.requirementId, requirementId);

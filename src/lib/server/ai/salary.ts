@@ -6,6 +6,7 @@ import type { SalaryBenchmarkInput } from '../../schemas/ai';
 import { subjectOf, type Actor } from '../actor';
 import { jobLevels, offers, requirements, salaryBenchmarks, type SalaryBenchmark } from '../db/schema';
 import { Forbidden, NotFound, ValidationFailed } from '../errors';
+import { assertRequirementInScope } from '../candidates/visibility';
 import type { Runtime } from '../runtime';
 import { runWithFallback } from './gemini';
 import { titleSimilarity, titleTokens } from './screening/heuristic';
@@ -242,6 +243,7 @@ function position(min: number | null, max: number | null, b: { p25: number; p75:
  */
 export async function salaryBenchmark(rt: Runtime, actor: Actor, input: SalaryBenchmarkInput) {
 	if (!can(subjectOf(actor), 'use', 'ai')) throw new Forbidden('You may not use the AI features');
+	if ('requirement_id' in input) await assertRequirementInScope(rt.db, actor, input.requirement_id);
 	const { query, requirement } = await resolveQuery(rt, input);
 	const key = benchmarkKey(query);
 	let row: SalaryBenchmark | undefined;

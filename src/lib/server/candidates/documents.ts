@@ -13,7 +13,7 @@ import { detectDocumentType, MAX_UPLOAD_BYTES, MIME_TYPES, readStoredFile, store
 import { PayloadTooLarge } from '../errors';
 import type { Runtime } from '../runtime';
 import { extractDocumentTextJob } from '$worker/jobs/extract-document-text';
-import { assertCanReadCandidate } from './relations';
+import { assertCandidateInScope, assertCanReadCandidate } from './relations';
 
 export interface Upload {
 	bytes: Uint8Array;
@@ -103,6 +103,7 @@ export async function uploadDocument(
 	upload: Upload
 ) {
 	if (!can(subjectOf(actor), 'update', 'candidate')) throw new Forbidden();
+	await assertCandidateInScope(rt.db, actor, candidateId);
 	return inTransaction(rt.db, async (tx, afterCommit) => {
 		const [c] = await tx
 			.select({ id: candidates.id })

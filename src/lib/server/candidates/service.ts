@@ -26,7 +26,9 @@ import type { Page } from '../http/envelope';
 import type { Runtime } from '../runtime';
 import { findDuplicates, identitiesOf, writeIdentities, type DuplicateMatch } from './identities';
 import { mirrorToBoard } from '../pipeline/service';
-import { assertCanReadCandidate } from './relations';
+import { assertCandidateInScope, assertCanReadCandidate } from './relations';
+import { applicationVisibilityCondition, candidateVisibility, visibleCandidateIds } from './visibility';
+import { departmentScope } from '../scope/departments';
 
 /** A candidate as the API shows it (no CV text: it is large and has its own endpoint). */
 export function publicCandidate(c: Candidate) {
@@ -71,14 +73,50 @@ function candidateValues(input: CreateCandidateInput, actorId: string | null) {
 	};
 }
 
+const IDENTIFIER_LABELS: Record<string, string> = {
+	email: 'e-mail',
+	phone: 'phone number',
+	linkedin: 'LinkedIn profile'
+};
+
+/**
+ * A new candidate matches existing ones. `matches` are all of them (the server links to them);
+ * the answer shows only `shown`, those the caller may see. A match outside the caller's
+ * departments is still refused — creating a silent duplicate would split one person's history
+ * in two — but the answer says only which kind of identifier is taken ("A candidate with this
+ * e-mail already exists"), never whose record it is: not the name, not the id.
+ */
 export class DuplicateCandidate extends Conflict {
-	constructor(readonly matches: DuplicateMatch[]) {
+	readonly shown: DuplicateMatch[];
+
+	constructor(
+		readonly matches: DuplicateMatch[],
+		shown: DuplicateMatch[] = matches
+	) {
+		const first = shown[0];
+		const hiddenKind = matches.find((m) => !shown.includes(m))?.matchedOn[0]?.split(':')[0] ?? 'email';
 		super(
-			`This candidate already exists (${matches[0].name}, matched on ${matches[0].matchedOn.join(', ')})`,
+			first
+				? `This candidate already exists (${first.name}, matched on ${first.matchedOn.join(', ')})`
+				: `A candidate with this ${IDENTIFIER_LABELS[hiddenKind] ?? 'identifier'} already exists`,
 			'DUPLICATE_CANDIDATE',
-			{ matches }
+			{ matches: shown, ...(shown.length < matches.length ? { hidden_matches: matches.length - shown.length } : {}) }
 		);
+		this.shown = shown;
 	}
+}
+
+/** The duplicate answer for `actor`: the matches they may not see stay out of it. */
+async function duplicateFor(db: Executor, actor: Actor, matches: DuplicateMatch[]): Promise<DuplicateCandidate> {
+	const seen = await visibleCandidateIds(
+		db,
+		actor,
+		matches.map((m) => m.id)
+	);
+	return new DuplicateCandidate(
+		matches,
+		matches.filter((m) => seen.has(m.id))
+	);
 }
 
 /**
@@ -97,7 +135,7 @@ export async function insertCandidate(
 	const values = candidateValues(input, actor.userId);
 	const identities = identitiesOf(values, rt.config.DEFAULT_COUNTRY);
 	const matches = await findDuplicates(tx, identities);
-	if (matches.length > 0 && !options.allowDuplicate) throw new DuplicateCandidate(matches);
+	if (matches.length > 0 && !options.allowDuplicate) throw await duplicateFor(tx, actor, matches);
 	const [row] = await tx
 		.insert(candidates)
 		.values({ ...values, possibleDuplicateOfId: matches[0]?.id ?? null })
@@ -154,6 +192,12 @@ export async function insertCandidates(
 		}
 	}
 	const existingById = new Map(existing.map((m) => [m.id, m]));
+	// Earlier inputs of the batch are the caller's own: only existing candidates can be hidden.
+	const seenExisting = await visibleCandidateIds(
+		tx,
+		actor,
+		existing.map((m) => m.id)
+	);
 	const outcomes: Array<BatchOutcome | { pending: (typeof prepared)[number] }> = [];
 	for (const p of prepared) {
 		const keys = p.identities.map((i) => `${i.kind}:${i.value}`);
@@ -173,7 +217,9 @@ export async function insertCandidates(
 			}
 		}
 		if (matches.size > 0) {
-			outcomes.push({ duplicate: new DuplicateCandidate([...matches.values()]) });
+			const all = [...matches.values()];
+			const shown = all.filter((m) => !existingById.has(m.id) || seenExisting.has(m.id));
+			outcomes.push({ duplicate: new DuplicateCandidate(all, shown) });
 			continue;
 		}
 		const self: DuplicateMatch = {
@@ -272,7 +318,14 @@ export async function getCandidate(rt: Runtime, actor: Actor, id: string) {
 		})
 		.from(applications)
 		.innerJoin(requirements, eq(requirements.id, applications.requirementId))
-		.where(and(eq(applications.candidateId, id), isNull(applications.deletedAt)))
+		.where(
+			and(
+				eq(applications.candidateId, id),
+				isNull(applications.deletedAt),
+				// Only the applications to requirements the caller sees (and those they interview for).
+				applicationVisibilityCondition(await departmentScope(rt.db, actor), actor)
+			)
+		)
 		.orderBy(desc(applications.createdAt));
 	const mayReadScreening = can(subjectOf(actor), 'read', 'application');
 	const latestRuns =
@@ -358,7 +411,9 @@ export async function listCandidates(
 	assertCan(actor, 'list');
 	const tsquery = q.q ? toPrefixQuery(q.q) : null;
 	if (q.q && !tsquery) return { items: [], total: 0, page: q.page, pageSize: q.page_size };
-	const where = candidateFilter(q, tsquery);
+	// The caller's visibility is part of the query itself (a cache of its results keys on
+	// `candidateVisibilityKey`).
+	const where = candidateFilter(q, tsquery, await candidateVisibility(rt.db, actor));
 	if (!tsquery) {
 		const [{ total }] = await rt.db.select({ total: count() }).from(candidates).where(where);
 		const rows = await rt.db
@@ -421,12 +476,17 @@ export async function listCandidates(
 /** Added to every text match's rank, so that a match by CV text alone still ranks above 0. */
 const CV_ONLY_RANK = 1e-6;
 
-/** The WHERE of a candidate list (shared by the list and the CSV export). */
+/**
+ * The WHERE of a candidate list (shared by the list and the CSV export); `visibility` is the
+ * caller's `candidateVisibility` (undefined: every candidate).
+ */
 export function candidateFilter(
 	q: Omit<ListCandidatesQuery, 'page' | 'page_size'>,
-	tsquery: string | null
+	tsquery: string | null,
+	visibility: SQL | undefined
 ): SQL | undefined {
 	const conditions: SQL[] = [isNull(candidates.deletedAt)];
+	if (visibility) conditions.push(visibility);
 	if (q.include_merged !== 'true') conditions.push(isNull(candidates.mergedIntoId));
 	if (q.source) conditions.push(eq(candidates.source, q.source));
 	for (const tag of q.tag ?? [])
@@ -446,6 +506,7 @@ export function candidateFilter(
 /** Changes a candidate (version-checked); identifiers are recomputed for duplicate detection. */
 export async function updateCandidate(rt: Runtime, actor: Actor, id: string, input: UpdateCandidateInput) {
 	assertCan(actor, 'update');
+	await assertCandidateInScope(rt.db, actor, id);
 	const row = await inTransaction(rt.db, async (tx, afterCommit) => {
 		const before = await lockForUpdate(
 			tx,
@@ -550,6 +611,9 @@ export async function mergeCandidates(rt: Runtime, actor: Actor, survivorId: str
 	assertCan(actor, 'update');
 	if (survivorId === duplicateId)
 		throw new ValidationFailed([{ field: 'duplicate_id', message: 'A candidate cannot be merged into itself' }]);
+	// Both must be the caller's to see: a merge moves one's history onto the other.
+	await assertCandidateInScope(rt.db, actor, survivorId);
+	await assertCandidateInScope(rt.db, actor, duplicateId);
 	const row = await inTransaction(rt.db, async (tx, afterCommit) => {
 		// Lock in id order so two opposite merges cannot deadlock.
 		const locked = await tx
@@ -710,6 +774,7 @@ export async function addCandidateNote(rt: Runtime, actor: Actor, candidateId: s
 	assertCan(actor, 'update');
 	const authorId = actor.userId;
 	if (!authorId) throw new Forbidden();
+	await assertCandidateInScope(rt.db, actor, candidateId);
 	return inTransaction(rt.db, async (tx, afterCommit) => {
 		await loadCandidate(tx, candidateId);
 		const [note] = await tx.insert(candidateNotes).values({ candidateId, authorId, body }).returning();

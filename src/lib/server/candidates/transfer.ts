@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime';
 import { importCandidatesJob } from '$worker/jobs/import-candidates';
 import { candidateFilter, DuplicateCandidate, insertCandidate, insertCandidates, toPrefixQuery } from './service';
 import { insertApplication } from '../pipeline/service';
+import { candidateVisibility, requirementInScope } from './visibility';
 
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 
@@ -93,7 +94,7 @@ export interface ImportReport {
 	total: number;
 	imported: number;
 	failed: Array<{ line: number; reason: string }>;
-	duplicates: Array<{ line: number; reason: string; matchId: string }>;
+	duplicates: Array<{ line: number; reason: string; matchId: string | null }>;
 }
 
 /**
@@ -206,7 +207,7 @@ export async function importRows(
 							report.duplicates.push({
 								line: valid[i].line,
 								reason: outcome.duplicate.message,
-								matchId: outcome.duplicate.matches[0].id
+								matchId: outcome.duplicate.shown[0]?.id ?? null
 							});
 					});
 					afterCommits.push(...batchAfterCommits);
@@ -232,7 +233,7 @@ export async function importRows(
 					report.imported++;
 				} catch (err) {
 					if (err instanceof DuplicateCandidate) {
-						report.duplicates.push({ line: row.line, reason: err.message, matchId: err.matches[0].id });
+						report.duplicates.push({ line: row.line, reason: err.message, matchId: err.shown[0]?.id ?? null });
 					} else if (err instanceof AppError) {
 						report.failed.push({
 							line: row.line,
@@ -274,6 +275,9 @@ export async function startImport(
 ) {
 	if (!can(subjectOf(actor), 'create', 'candidate') || !actor.userId)
 		throw new Forbidden('Only recruiters and admins import candidates');
+	// Candidates join only a pipeline the caller sees (their departments, or their own requirement).
+	if (options.requirementId && !(await requirementInScope(rt.db, actor, options.requirementId)))
+		throw new Forbidden('This requirement is outside your departments');
 	if (file.bytes.byteLength > MAX_IMPORT_BYTES)
 		throw new ValidationFailed([{ field: 'file', message: 'The file is larger than 10 MB' }]);
 	if (
@@ -336,7 +340,8 @@ export function exportCandidatesCsv(
 ): ReadableStream<Uint8Array> {
 	if (!can(subjectOf(actor), 'list', 'candidate')) throw new Forbidden();
 	const tsquery = q.q ? toPrefixQuery(q.q) : null;
-	const base = candidateFilter(q, tsquery);
+	// The caller's candidate visibility, read once when the stream starts.
+	let base: SQL | undefined;
 	const encoder = new TextEncoder();
 	// The cursor keeps created_at as Postgres prints it (microseconds): a JS Date holds only
 	// milliseconds, and rows sharing a millisecond (an import chunk shares one instant) would
@@ -347,6 +352,7 @@ export function exportCandidatesCsv(
 		async pull(controller) {
 			if (!headerSent) {
 				headerSent = true;
+				base = candidateFilter(q, tsquery, await candidateVisibility(rt.db, actor));
 				controller.enqueue(encoder.encode('\ufeff' + EXPORT_COLUMNS.map(([h]) => h).join(',') + '\r\n'));
 				return;
 			}

@@ -5,7 +5,9 @@ import { can } from '../../permissions';
 import type { Actor } from '../actor';
 import type { SessionUser } from '../auth/session';
 import { assertCanReadCandidate } from '../candidates/relations';
+import { departmentScope, requirementScopeCondition } from '../scope/departments';
 import {
+	applications,
 	candidateDocuments,
 	candidates,
 	interviewPanelists,
@@ -41,7 +43,16 @@ export async function offlineKit(rt: Runtime, actor: Actor, user: SessionUser, n
 	if (!can(user, 'list', 'interview')) throw new Forbidden();
 	const until = new Date(now.getTime() + KIT_WINDOW_MS);
 	const onPanel = sql`exists (select 1 from ${interviewPanelists} p where p.interview_id = ${interviews.id} and p.user_id = ${user.id})`;
-	const mine = can(user, 'create', 'interview') ? or(onPanel, eq(interviews.createdBy, user.id)) : onPanel;
+	// The ones they organised only while the requirement is theirs to see (departments); their
+	// panels always.
+	const requirementSeen = requirementScopeCondition(await departmentScope(rt.db, actor), actor);
+	const organised = and(
+		eq(interviews.createdBy, user.id),
+		requirementSeen
+			? sql`exists (select 1 from ${applications} inner join ${requirements} on ${requirements.id} = ${applications.requirementId} where ${applications.id} = ${interviews.applicationId} and ${requirementSeen})`
+			: undefined
+	);
+	const mine = can(user, 'create', 'interview') ? or(onPanel, organised) : onPanel;
 	const upcoming = await rt.db
 		.select({ id: interviews.id })
 		.from(interviews)

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { SmartRecruitersImportInput } from '../../schemas/sourcing';
 import type { Actor } from '../actor';
 import { recordAudit } from '../audit/audit';
@@ -10,6 +10,8 @@ import type { Runtime } from '../runtime';
 import { smartRecruitersSettings } from '../settings/service';
 import { importSmartRecruitersJob } from '$worker/jobs/sourcing-smartrecruiters';
 import { assertCanSource } from './service';
+import { assertRequirementInScope } from '../candidates/visibility';
+import { departmentScope, requirementScopeCondition } from '../scope/departments';
 
 /** A SmartRecruiters import run as the API shows it, with its job's progress. */
 async function runView(db: Executor, run: SourcingRun) {
@@ -59,6 +61,7 @@ export async function startSmartRecruitersImport(rt: Runtime, actor: Actor, inpu
 		);
 	}
 	if (input.requirement_id) {
+		await assertRequirementInScope(rt.db, actor, input.requirement_id);
 		const [r] = await rt.db
 			.select({ id: requirements.id })
 			.from(requirements)
@@ -106,6 +109,7 @@ export async function resumeSmartRecruitersImport(rt: Runtime, actor: Actor, run
 	const run = await inTransaction(rt.db, async (tx, afterCommit) => {
 		const [current] = await tx.select().from(sourcingRuns).where(eq(sourcingRuns.id, runId)).for('update');
 		if (!current) throw new NotFound('Import run');
+		if (current.requirementId) await assertRequirementInScope(tx, actor, current.requirementId);
 		if (current.status !== 'paused' && current.status !== 'failed') {
 			throw new Conflict(`This import is ${current.status}: only a paused or failed import resumes`, 'NOT_PAUSED', {
 				status: current.status
@@ -135,16 +139,28 @@ export async function resumeSmartRecruitersImport(rt: Runtime, actor: Actor, run
 /** One import run with its progress. */
 export async function getSmartRecruitersImport(rt: Runtime, actor: Actor, runId: string) {
 	assertCanSource(actor);
-	return runView(rt.db, await loadRun(rt.db, runId));
+	const run = await loadRun(rt.db, runId);
+	if (run.requirementId) await assertRequirementInScope(rt.db, actor, run.requirementId);
+	return runView(rt.db, run);
 }
 
 /** Import runs (of a requirement when given), newest first. */
 export async function listSmartRecruitersImports(rt: Runtime, actor: Actor, requirementId: string | null) {
 	assertCanSource(actor);
+	if (requirementId) await assertRequirementInScope(rt.db, actor, requirementId);
+	// Without a requirement: the runs of requirements the caller sees, and those for no requirement.
+	const requirementSeen = requirementScopeCondition(await departmentScope(rt.db, actor), actor);
 	const rows = await rt.db
 		.select()
 		.from(sourcingRuns)
-		.where(requirementId ? eq(sourcingRuns.requirementId, requirementId) : undefined)
+		.where(
+			and(
+				requirementId ? eq(sourcingRuns.requirementId, requirementId) : undefined,
+				requirementSeen
+					? sql`(${sourcingRuns.requirementId} is null or exists (select 1 from ${requirements} where ${requirements.id} = ${sourcingRuns.requirementId} and ${requirementSeen}))`
+					: undefined
+			)
+		)
 		.orderBy(desc(sourcingRuns.createdAt))
 		.limit(50);
 	return Promise.all(rows.map((r) => runView(rt.db, r)));

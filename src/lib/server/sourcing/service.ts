@@ -9,6 +9,7 @@ import type { Executor } from '../db/client';
 import { inTransaction } from '../db/transaction';
 import { candidates, requirements, sourcingResults, type SourcingResult } from '../db/schema';
 import { Conflict, Forbidden, NotFound } from '../errors';
+import { assertRequirementInScope } from '../candidates/visibility';
 import { insertApplication } from '../pipeline/service';
 import type { Runtime } from '../runtime';
 import { customSearchSettings } from '../settings/service';
@@ -23,7 +24,9 @@ export function assertCanSource(actor: Actor): string {
 	return actor.userId;
 }
 
-async function loadRequirement(db: Executor, id: string) {
+/** The requirement sourced for — only one the actor sees (departments). */
+async function loadRequirement(db: Executor, actor: Actor, id: string) {
+	await assertRequirementInScope(db, actor, id);
 	const [r] = await db
 		.select({
 			id: requirements.id,
@@ -60,7 +63,7 @@ export type SourcingResultView = ReturnType<typeof resultView>;
 /** The sourcing results of a requirement, newest first. */
 export async function listSourcingResults(rt: Runtime, actor: Actor, query: SourcingResultsQuery) {
 	assertCanSource(actor);
-	await loadRequirement(rt.db, query.requirement_id);
+	await loadRequirement(rt.db, actor, query.requirement_id);
 	const rows = await rt.db
 		.select()
 		.from(sourcingResults)
@@ -98,7 +101,7 @@ export interface XrayOutcome {
  */
 export async function runXray(rt: Runtime, actor: Actor, input: XrayInput): Promise<XrayOutcome> {
 	const userId = assertCanSource(actor);
-	const requirement = await loadRequirement(rt.db, input.requirement_id);
+	const requirement = await loadRequirement(rt.db, actor, input.requirement_id);
 	const builtQuery = buildXrayQuery(requirement, input.exclude);
 	const query = input.query ?? builtQuery;
 	const limit = rt.config.GOOGLE_CSE_DAILY_QUOTA;
@@ -215,6 +218,7 @@ export async function addSourcingResult(rt: Runtime, actor: Actor, resultId: str
 		async (tx, afterCommit) => {
 			const [result] = await tx.select().from(sourcingResults).where(eq(sourcingResults.id, resultId)).for('update');
 			if (!result) throw new NotFound('Sourcing result');
+			if (result.requirementId) await assertRequirementInScope(tx, actor, result.requirementId);
 			if (result.status === 'added') {
 				throw new Conflict('This profile is already in the pipeline', 'ALREADY_ADDED', {
 					candidate_id: result.candidateId

@@ -10,6 +10,7 @@ import { listRequirementsQuery } from '../../../schemas/requirements';
 import { subjectOf, type Actor } from '../../actor';
 import { assertCanReadCandidate } from '../../candidates/relations';
 import { getCandidate, listCandidates } from '../../candidates/service';
+import { visibleRequirementIds } from '../../candidates/visibility';
 import { applications } from '../../db/schema';
 import { AppError, Forbidden } from '../../errors';
 import { debriefOf } from '../../interviews/scorecards';
@@ -24,6 +25,13 @@ import type { Runtime } from '../../runtime';
  * succeed (`getCandidate`, `getInterview`, `getOffer`…), so a tool can never hand the model — or
  * the heuristic — a record the user cannot open. Forbidden and not found read the same, so the
  * answer does not even reveal that a hidden record exists.
+ *
+ * Departments: candidates come through the candidate services, which apply the caller's
+ * department scope (`candidates/visibility.ts`). Every requirement-bound record a tool returns
+ * (requirement, pipeline counts, interview, offer) is also kept only when its requirement passes
+ * the same `requirementScopeCondition` the requirement services use — or when the caller holds
+ * it directly (on the interview's panel, an approver of the offer) — so whatever the model asks
+ * for, by name or by id, nothing of a department the user does not work for reaches it.
  */
 
 export type RecordType = 'candidate' | 'requirement' | 'interview' | 'offer';
@@ -76,6 +84,11 @@ async function visible<T>(read: () => Promise<T>): Promise<T | null> {
 	}
 }
 
+/** Of these requirement ids, those the caller sees (departments; all of them when unscoped). */
+function seenRequirements(ctx: ToolContext, ids: string[]): Promise<Set<string>> {
+	return visibleRequirementIds(ctx.rt.db, ctx.actor, ids);
+}
+
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 function requirementLabel(r: { number: number; title: string }) {
@@ -92,7 +105,12 @@ export async function findRequirements(ctx: ToolContext, args: { query?: string;
 		ctx.actor,
 		listRequirementsQuery.parse({ q: args.query?.trim() || undefined, status, page_size: 20 })
 	);
-	const requirements = page.items.map((r) => {
+	const seen = await seenRequirements(
+		ctx,
+		page.items.map((r) => r.id)
+	);
+	const items = page.items.filter((r) => seen.has(r.id));
+	const requirements = items.map((r) => {
 		ctx.used.add('requirement', r.id, requirementLabel(r));
 		return {
 			id: r.id,
@@ -104,7 +122,7 @@ export async function findRequirements(ctx: ToolContext, args: { query?: string;
 			openings: r.headcount
 		};
 	});
-	return { total: page.total, requirements };
+	return { total: items.length === page.items.length ? page.total : items.length, requirements };
 }
 
 /** Candidates by name (or e-mail, title…), only those the user may open. */
@@ -176,6 +194,8 @@ export const FEEDBACK_WINDOW_DAYS = 90;
  */
 export async function interviewsAwaitingFeedback(ctx: ToolContext, args: { requirement_id?: string }) {
 	if (!can(subjectOf(ctx.actor), 'list', 'interview')) return { interviews: [] };
+	if (args.requirement_id && !(await seenRequirements(ctx, [args.requirement_id])).has(args.requirement_id))
+		return { interviews: [] };
 	const now = ctx.now ?? new Date();
 	// Feedback owed for the last FEEDBACK_WINDOW_DAYS: older interviews would crowd the page.
 	const page = await listInterviews(ctx.rt, ctx.actor, {
@@ -191,6 +211,7 @@ export async function interviewsAwaitingFeedback(ctx: ToolContext, args: { requi
 		if (item.status !== 'completed' && item.endsAt > now) continue;
 		const interview = await visible(() => getInterview(ctx.rt, ctx.actor, item.id));
 		if (!interview) continue;
+		if (!interview.capabilities.isPanelist && !(await seenRequirements(ctx, [interview.requirementId])).size) continue;
 		const missing = interview.panel.filter((p) => !p.submitted);
 		if (missing.length === 0) continue;
 		ctx.used.add(
@@ -212,7 +233,9 @@ export async function interviewsAwaitingFeedback(ctx: ToolContext, args: { requi
 
 /** A requirement's pipeline: how many candidates in each stage. */
 export async function pipelineSummary(ctx: ToolContext, args: { requirement_id: string }) {
-	const requirement = await visible(() => getRequirement(ctx.rt, ctx.actor, args.requirement_id));
+	const requirement = (await seenRequirements(ctx, [args.requirement_id])).size
+		? await visible(() => getRequirement(ctx.rt, ctx.actor, args.requirement_id))
+		: null;
 	if (!requirement || !can(subjectOf(ctx.actor), 'read', 'pipeline')) return { error: NOT_VISIBLE };
 	ctx.used.add('requirement', requirement.id, requirementLabel(requirement));
 	const rows = await ctx.rt.db
@@ -252,6 +275,10 @@ export async function findOffers(
 		// The list shows every offer to every role that lists them; only the ones this user may open count.
 		const offer = await visible(() => getOffer(ctx.rt, ctx.actor, item.id));
 		if (!offer) continue;
+		const approver = offer.approvals.some((round) =>
+			round.steps.some((step) => step.approvals.some((a) => a.approverId === ctx.actor.userId))
+		);
+		if (!approver && !(await seenRequirements(ctx, [offer.requirementId])).size) continue;
 		ctx.used.add('offer', offer.id, `Offer to ${offer.candidateName ?? 'candidate'} (${offer.requirementTitle})`);
 		found.push({
 			id: offer.id,

@@ -7,6 +7,7 @@ import { subjectOf, type Actor } from '../../actor';
 import { inTransaction } from '../../db/transaction';
 import { applications, candidates, jobs, requirements, screeningRuns, type ScreeningRun } from '../../db/schema';
 import { AppError, Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors';
+import { assertRequirementInScope, visibleRequirementIds } from '../../candidates/visibility';
 import type { Page } from '../../http/envelope';
 import { opaque } from '../../http/serialize';
 import type { Runtime } from '../../runtime';
@@ -62,6 +63,7 @@ export async function requestScreening(rt: Runtime, actor: Actor, input: ScreenI
 	if ('application_id' in input) {
 		const subject = await loadScreeningSubject(rt, input.application_id);
 		if (!subject) throw new NotFound('Application');
+		await assertRequirementInScope(rt.db, actor, subject.requirementId);
 		if (subject.aiExcluded) throw new AiExcluded(subject.candidateName);
 		if (!subject.cvText.trim()) {
 			throw new ValidationFailed(
@@ -84,6 +86,7 @@ export async function requestScreening(rt: Runtime, actor: Actor, input: ScreenI
 		};
 	}
 
+	await assertRequirementInScope(rt.db, actor, input.requirement_id);
 	const [requirement] = await rt.db
 		.select({ id: requirements.id, stages: requirements.pipelineStages })
 		.from(requirements)
@@ -167,6 +170,7 @@ export async function getScreeningRun(rt: Runtime, actor: Actor, id: string) {
 	assertCanRead(actor);
 	const [run] = await rt.db.select().from(screeningRuns).where(eq(screeningRuns.id, id));
 	if (!run) throw new NotFound('Screening run');
+	await assertRequirementInScope(rt.db, actor, run.requirementId);
 	return publicRun(run);
 }
 
@@ -181,6 +185,11 @@ export async function listScreeningRuns(
 ): Promise<Page<ReturnType<typeof publicRun>>> {
 	assertCanRead(actor);
 	if (q.application_id) {
+		const [application] = await rt.db
+			.select({ requirementId: applications.requirementId })
+			.from(applications)
+			.where(eq(applications.id, q.application_id));
+		if (application) await assertRequirementInScope(rt.db, actor, application.requirementId);
 		const where = eq(screeningRuns.applicationId, q.application_id);
 		const [{ total }] = await rt.db.select({ total: count() }).from(screeningRuns).where(where);
 		const rows = await rt.db
@@ -194,6 +203,7 @@ export async function listScreeningRuns(
 	}
 	const requirementId = q.requirement_id;
 	if (!requirementId) return { items: [], total: 0, page: q.page, pageSize: q.page_size };
+	await assertRequirementInScope(rt.db, actor, requirementId);
 	const latest = await rt.db
 		.selectDistinctOn([screeningRuns.applicationId])
 		.from(screeningRuns)
@@ -230,6 +240,13 @@ export async function screeningBatch(rt: Runtime, actor: Actor, batchId: string)
 		.innerJoin(jobs, eq(jobs.id, screeningRuns.jobId))
 		.where(like(jobs.dedupeKey, pattern))
 		.orderBy(desc(screeningRuns.score));
+	// A batch screens one column: its runs are shown only while the requirement is the caller's to see.
+	const seen = await visibleRequirementIds(
+		rt.db,
+		actor,
+		runs.map((r) => r.screening_runs.requirementId)
+	);
+	if (runs.some((r) => !seen.has(r.screening_runs.requirementId))) throw new Forbidden();
 	const finished = byStatus.completed + byStatus.failed;
 	return {
 		batchId,

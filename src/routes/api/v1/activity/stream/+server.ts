@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { ACTIVITY_CHANNEL, canSeeActivity, describeActivityShared } from '$lib/server/activity/service';
+import {
+	ACTIVITY_CHANNEL,
+	activityInScope,
+	canSeeActivity,
+	describeActivityShared
+} from '$lib/server/activity/service';
 import type { ActivityEvent } from '$lib/server/db/schema';
 import { channels, type BusMessage } from '$lib/server/events/bus';
 import { Forbidden } from '$lib/server/errors';
@@ -34,9 +39,14 @@ export const GET = endpoint(async (event, { rt, actor }) => {
 				if (filter.requirement_id && activity.requirementId !== filter.requirement_id) return;
 				if (filter.candidate_id && activity.candidateId !== filter.candidate_id) return;
 				if (!canSeeActivity(actor, activity)) return;
-				void describeActivityShared(rt.db, activity)
+				// Of records in the user's departments only (asked per event: a candidate's visibility
+				// changes as they apply).
+				void activityInScope(rt.db, actor, activity)
+					.then(async (seen) => (seen ? describeActivityShared(rt.db, activity) : null))
 					// The same shape as GET /activity (snake_case keys, ISO dates).
-					.then((described) => send('activity', toApiShape(described)))
+					.then((described) => {
+						if (described) send('activity', toApiShape(described));
+					})
 					.catch(() => undefined);
 			};
 			const unsubscribe = rt.bus.subscribe(ACTIVITY_CHANNEL, onActivity);
