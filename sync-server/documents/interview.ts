@@ -5,7 +5,9 @@ import type { SessionUser } from '$lib/server/auth/session';
 import { applications, interviewFeedback, interviewPanelists, interviews, requirements } from '$lib/server/db/schema';
 import { scorecardVisibility } from '$lib/server/interviews/scorecards';
 import { interviewRelations } from '$lib/server/interviews/service';
+import { scopedRelationsTo } from '$lib/server/requirements/visibility';
 import type { Runtime } from '$lib/server/runtime';
+import { departmentScope } from '$lib/server/scope/departments';
 import type { DocumentAccess } from '../authorize';
 
 const actorOf = (user: SessionUser): Actor => ({ userId: user.id, role: user.role, name: user.name });
@@ -53,7 +55,11 @@ export async function debriefAccess(
 	ref: { applicationId: string }
 ): Promise<DocumentAccess> {
 	const [app] = await rt.db
-		.select({ hm: requirements.hiringManagerId, createdBy: requirements.createdBy })
+		.select({
+			hiringManagerId: requirements.hiringManagerId,
+			createdBy: requirements.createdBy,
+			departmentId: requirements.departmentId
+		})
 		.from(applications)
 		.innerJoin(requirements, eq(requirements.id, applications.requirementId))
 		.where(and(eq(applications.id, ref.applicationId), isNull(applications.deletedAt)));
@@ -85,8 +91,10 @@ export async function debriefAccess(
 		)
 		.limit(1);
 	if (owing) return 'none';
-	const owner = app.hm === user.id || app.createdBy === user.id;
-	if (can(user, 'read', 'scorecard', owner ? ['owner'] : []) && user.role !== 'interviewer') return 'write';
+	// Outside the user's departments, only a panelist who submitted keeps it (below).
+	const actor = actorOf(user);
+	const relations = scopedRelationsTo(actor, app, await departmentScope(rt.db, actor));
+	if (can(user, 'read', 'scorecard', relations) && user.role !== 'interviewer') return 'write';
 	const [submittedOnPanel] = await rt.db
 		.select({ id: interviewFeedback.id })
 		.from(interviewFeedback)

@@ -12,25 +12,38 @@ import { applications, requirements } from '$lib/server/db/schema';
 import { inTransaction } from '$lib/server/db/transaction';
 import { AppError } from '$lib/server/errors';
 import { canMoveOn, cardOf, moveInTransaction, reconcileBoard, sameCardState } from '$lib/server/pipeline/service';
+import { scopedRelationsTo, seesRequirement } from '$lib/server/requirements/visibility';
 import type { Runtime } from '$lib/server/runtime';
+import { departmentScope } from '$lib/server/scope/departments';
 import type { DocumentAccess } from '../authorize';
 
 export { BOARD_SERVER_ORIGIN };
 
-/** Recruiters, the requirement's hiring manager and admins move cards; other readers watch. */
+/**
+ * Recruiters, the requirement's hiring manager and admins move cards; other readers watch. A user
+ * limited to departments is refused the board of a requirement outside them (unless it is theirs).
+ */
 export async function pipelineAccess(
 	rt: Runtime,
 	user: SessionUser,
 	ref: { requirementId: string }
 ): Promise<DocumentAccess> {
 	const [row] = await rt.db
-		.select({ hiringManagerId: requirements.hiringManagerId, createdBy: requirements.createdBy })
+		.select({
+			id: requirements.id,
+			departmentId: requirements.departmentId,
+			hiringManagerId: requirements.hiringManagerId,
+			createdBy: requirements.createdBy
+		})
 		.from(requirements)
 		.where(and(eq(requirements.id, ref.requirementId), isNull(requirements.deletedAt)));
 	if (!row) return 'none';
 	const actor: Actor = { userId: user.id, role: user.role };
-	if (canMoveOn(actor, row)) return 'write';
-	if (can(user, 'read', 'pipeline')) return 'read';
+	// Read afresh at every connect (a new actor each time), so a department change applies on reconnect.
+	const scope = await departmentScope(rt.db, actor);
+	if (!(await seesRequirement(rt.db, actor, row, scope))) return 'none';
+	if (canMoveOn(actor, row, scope)) return 'write';
+	if (can(user, 'read', 'pipeline', scopedRelationsTo(actor, row, scope))) return 'read';
 	return 'none';
 }
 

@@ -8,23 +8,37 @@ import type { Actor } from '$lib/server/actor';
 import { recordAudit } from '$lib/server/audit/audit';
 import type { SessionUser } from '$lib/server/auth/session';
 import { requirements } from '$lib/server/db/schema';
+import { seesRequirement, scopedRelationsTo } from '$lib/server/requirements/visibility';
 import type { Runtime } from '$lib/server/runtime';
+import { departmentScope } from '$lib/server/scope/departments';
 import type { DocumentAccess } from '../authorize';
 
-/** Who may edit a requirement's description: its hiring manager, recruiters, admins; others read. */
+/**
+ * Who may edit a requirement's description: its hiring manager, recruiters, admins; others read.
+ * Refused to a user limited to departments when the requirement is outside them (and not theirs,
+ * nor one they approve). The scope is read afresh at every connect.
+ */
 export async function requirementDescriptionAccess(
 	rt: Runtime,
 	user: SessionUser,
 	ref: { requirementId: string }
 ): Promise<DocumentAccess> {
 	const [row] = await rt.db
-		.select({ hiringManagerId: requirements.hiringManagerId, createdBy: requirements.createdBy })
+		.select({
+			id: requirements.id,
+			departmentId: requirements.departmentId,
+			hiringManagerId: requirements.hiringManagerId,
+			createdBy: requirements.createdBy
+		})
 		.from(requirements)
 		.where(and(eq(requirements.id, ref.requirementId), isNull(requirements.deletedAt)));
 	if (!row) return 'none';
-	const owner = row.hiringManagerId === user.id || row.createdBy === user.id;
-	if (can(user, 'update', 'requirement_description', owner ? ['owner'] : [])) return 'write';
-	if (can(user, 'read', 'requirement_description')) return 'read';
+	const actor: Actor = { userId: user.id, role: user.role };
+	const scope = await departmentScope(rt.db, actor);
+	if (!(await seesRequirement(rt.db, actor, row, scope))) return 'none';
+	const relations = scopedRelationsTo(actor, row, scope);
+	if (can(user, 'update', 'requirement_description', relations)) return 'write';
+	if (can(user, 'read', 'requirement_description', relations)) return 'read';
 	return 'none';
 }
 

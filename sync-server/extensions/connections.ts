@@ -6,11 +6,17 @@ import type { SocketState } from '../socket-guard';
 
 /** Close code sent when a session ended: the provider reconnects and must authenticate again. */
 export const SESSION_ENDED_CODE = 4401;
+/**
+ * Close code sent when a user's access changed while their session lives on (an admin changed
+ * the departments they work for): the provider reconnects and every document is authorised anew.
+ */
+export const ACCESS_CHANGED_CODE = 4403;
 
 /**
  * Knows which sockets belong to which user and session, so that ending a user's sessions
  * (logout, password or role change, deactivation) closes their live connections at once, on
  * every sync process (through the bus), and a periodic re-check catches sessions that expired.
+ * A change of what a user may see (their departments) closes their connections the same way.
  */
 export class ConnectionTracker {
 	private readonly sockets = new Map<string, SocketState>();
@@ -29,6 +35,9 @@ export class ConnectionTracker {
 				const sessionId = message.sessionId;
 				this.closeWhere((s) => s.sessionIds.has(sessionId), 'session-ended');
 			}
+			if (message.type === 'access.changed' && typeof message.userId === 'string') {
+				this.closeWhere((s) => s.user?.id === message.userId, 'access-changed', ACCESS_CHANGED_CODE);
+			}
 		});
 		this.timer = setInterval(() => void this.recheckSessions(), recheckMs);
 		this.timer.unref();
@@ -46,11 +55,11 @@ export class ConnectionTracker {
 		return this.sockets.size;
 	}
 
-	closeWhere(predicate: (s: SocketState) => boolean, reason: string): number {
+	closeWhere(predicate: (s: SocketState) => boolean, reason: string, code = SESSION_ENDED_CODE): number {
 		let closed = 0;
 		for (const socket of this.sockets.values()) {
 			if (predicate(socket)) {
-				socket.socket.revoke(SESSION_ENDED_CODE, reason);
+				socket.socket.revoke(code, reason);
 				this.sockets.delete(socket.id);
 				closed++;
 			}

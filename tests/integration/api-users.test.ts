@@ -79,6 +79,8 @@ describe.each(BACKENDS)('users and audit API on %s', (backend) => {
 				name: 'New Hire',
 				role: 'interviewer',
 				is_active: true,
+				// No departments: they work for the whole organisation.
+				department_ids: [],
 				version: 1,
 				email_preferences: {},
 				last_login_at: null,

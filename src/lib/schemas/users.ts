@@ -33,11 +33,23 @@ export const loginInput = z.object({
 });
 export type LoginInput = z.infer<typeof loginInput>;
 
+/**
+ * The departments a user works for (admins set it; it replaces the set). Empty: the whole
+ * organisation. Each must be an existing department (checked by the service).
+ */
+export const departmentIdsField = z
+	.array(z.uuid({ error: 'Each department id must be a UUID' }), {
+		error: 'department_ids must be a list of department ids'
+	})
+	.max(200, 'At most 200 departments')
+	.refine((ids) => new Set(ids).size === ids.length, { message: 'A department is listed twice' });
+
 export const createUserInput = z.object({
 	email: emailField,
 	name: nameField,
 	password: passwordField,
-	role: roleField
+	role: roleField,
+	department_ids: departmentIdsField.optional()
 });
 export type CreateUserInput = z.infer<typeof createUserInput>;
 
@@ -52,6 +64,7 @@ export const updateUserInput = z
 			.refine((v) => Object.keys(v).length <= 100, { message: 'At most 100 e-mail preferences' })
 			.optional(),
 		/** The version the client based its change on (optimistic locking): stale → 409. */
+		department_ids: departmentIdsField.optional(),
 		version: z.number({ error: 'version must be a whole number' }).int().min(1).optional()
 	})
 	.strict()

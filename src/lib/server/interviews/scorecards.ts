@@ -22,7 +22,9 @@ import {
 	type ScorecardTemplate
 } from '../db/schema';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors';
+import { scopedRelationsTo } from '../requirements/visibility';
 import type { Runtime } from '../runtime';
+import { departmentScope } from '../scope/departments';
 import { interviewRelations } from './service';
 
 function requireAdmin(actor: Actor) {
@@ -321,16 +323,18 @@ export async function debriefOf(rt: Runtime, actor: Actor, applicationId: string
 	const [app] = await rt.db
 		.select({
 			a: applications,
-			hm: requirements.hiringManagerId,
+			hiringManagerId: requirements.hiringManagerId,
 			createdBy: requirements.createdBy,
+			departmentId: requirements.departmentId,
 			title: requirements.title
 		})
 		.from(applications)
 		.innerJoin(requirements, eq(requirements.id, applications.requirementId))
 		.where(and(eq(applications.id, applicationId), isNull(applications.deletedAt)));
 	if (!app) throw new NotFound('Application');
-	const owner = app.hm === subject.id || app.createdBy === subject.id;
-	const seesAll = can(subject, 'read', 'scorecard', owner ? ['owner'] : []) && !['interviewer'].includes(subject.role);
+	// Outside the actor's departments only their own panels' scorecards remain (a direct relation).
+	const relations = scopedRelationsTo(actor, app, await departmentScope(rt.db, actor));
+	const seesAll = can(subject, 'read', 'scorecard', relations) && !['interviewer'].includes(subject.role);
 	const list = await rt.db
 		.select()
 		.from(interviews)

@@ -22,7 +22,9 @@ import {
 } from '../db/schema';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors';
 import type { Page } from '../http/envelope';
+import { scopedRelationsTo } from '../requirements/visibility';
 import type { Runtime } from '../runtime';
+import { departmentScope, requirementScopeCondition, type DepartmentScope } from '../scope/departments';
 import { notify } from '../notifications/service';
 import { wantsEmail } from '../../domain/notifications';
 import { sendInterviewInvitationJob } from '$worker/jobs/interview-invitation';
@@ -35,7 +37,11 @@ export interface PanelMember {
 	submitted: boolean;
 }
 
-/** Relations of the actor to an interview: panelist, or owner (hiring manager of its requirement). */
+/**
+ * Relations of the actor to an interview: panelist, or owner (hiring manager of its requirement),
+ * and `outside_departments` when its requirement lies outside the actor's departments (a seat on
+ * the panel still counts: that is a direct relation).
+ */
 export async function interviewRelations(
 	db: Executor,
 	actor: Actor,
@@ -48,12 +54,28 @@ export async function interviewRelations(
 		.from(interviewPanelists)
 		.where(and(eq(interviewPanelists.interviewId, interview.id), eq(interviewPanelists.userId, actor.userId)));
 	if (panel) relations.push('panelist');
-	const [req] = await db
-		.select({ hm: requirements.hiringManagerId, createdBy: requirements.createdBy })
-		.from(requirements)
-		.where(eq(requirements.id, interview.requirementId));
-	if (req && (req.hm === actor.userId || req.createdBy === actor.userId)) relations.push('owner');
+	relations.push(...(await requirementRelations(db, actor, interview.requirementId)));
 	return relations;
+}
+
+/** The actor's relations to a requirement: owner, or outside_departments (see `scopedRelationsTo`). */
+async function requirementRelations(db: Executor, actor: Actor, requirementId: string): Promise<Relation[]> {
+	const [req] = await db
+		.select({
+			hiringManagerId: requirements.hiringManagerId,
+			createdBy: requirements.createdBy,
+			departmentId: requirements.departmentId
+		})
+		.from(requirements)
+		.where(eq(requirements.id, requirementId));
+	return req ? scopedRelationsTo(actor, req, await departmentScope(db, actor)) : [];
+}
+
+/** A list filter over `interviews`: those of requirements the actor sees (undefined: all). */
+function interviewScopeCondition(scope: DepartmentScope, actor: Actor): SQL | undefined {
+	const visible = requirementScopeCondition(scope, actor);
+	if (!visible) return undefined;
+	return sql`exists (select 1 from ${requirements} where ${requirements.id} = ${interviews.requirementId} and ${visible})`;
 }
 
 async function panelOf(db: Executor, interviewId: string): Promise<PanelMember[]> {
@@ -257,6 +279,10 @@ export async function scheduleInterview(rt: Runtime, actor: Actor, input: Schedu
 				.from(applications)
 				.where(and(eq(applications.id, input.application_id), isNull(applications.deletedAt)));
 			if (!app) throw new ValidationFailed([{ field: 'application_id', message: 'No such application' }]);
+			// An application of a requirement outside the actor's departments is as missing.
+			if (!can(subjectOf(actor), 'create', 'interview', await requirementRelations(tx, actor, app.requirementId))) {
+				throw new ValidationFailed([{ field: 'application_id', message: 'No such application' }]);
+			}
 			if (app.stage === 'rejected' || app.stage === 'withdrawn') {
 				throw new Conflict(`The candidate is ${app.stage}: no interview can be scheduled`, 'APPLICATION_CLOSED');
 			}
@@ -329,7 +355,14 @@ export async function updateInterview(rt: Runtime, actor: Actor, id: string, inp
 	const conflicts = await inTransaction(
 		rt.db,
 		async (tx, afterCommit) => {
-			const before = await lockForUpdate(tx, interviews, id, input.version, 'Interview', isNull(interviews.deletedAt));
+			const before = await lockForUpdate(tx, interviews, id, input.version, 'Interview', isNull(interviews.deletedAt), {
+				// Outside the actor's departments (and not on its panel) it is not theirs to change.
+				authorize: async (row) => {
+					if (!can(subjectOf(actor), 'update', 'interview', await interviewRelations(tx, actor, row))) {
+						throw new Forbidden();
+					}
+				}
+			});
 			if (before.status !== 'scheduled')
 				throw new Conflict(`A ${before.status} interview cannot be changed`, 'INTERVIEW_CLOSED');
 			const start = input.starts_at ? new Date(input.starts_at) : before.startsAt;
@@ -526,6 +559,10 @@ export async function listInterviews(
 			? sql`exists (select 1 from ${requirements} r where r.id = ${interviews.requirementId} and (r.hiring_manager_id = ${subject.id} or r.created_by = ${subject.id}))`
 			: sql`false`;
 		conditions.push(sql`(${onPanel} or ${ownsRequirement})`);
+	} else {
+		// Recruiters and admins see all — of the departments they work for — and their own panels.
+		const inScope = interviewScopeCondition(await departmentScope(rt.db, actor), actor);
+		if (inScope) conditions.push(sql`(${onPanel} or ${inScope})`);
 	}
 	if (q.status) conditions.push(eq(interviews.status, q.status));
 	if (q.application_id) conditions.push(eq(interviews.applicationId, q.application_id));

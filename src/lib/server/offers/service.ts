@@ -15,13 +15,16 @@ import type { Page } from '../http/envelope';
 import { notify } from '../notifications/service';
 import { moveInTransaction } from '../pipeline/service';
 import { setStatus as setRequirementStatus } from '../requirements/status';
+import { scopedRelationsTo } from '../requirements/visibility';
 import type { Runtime } from '../runtime';
+import { departmentScope, requirementScopeCondition } from '../scope/departments';
 import { newLinkNonce, offerToken, verifyOfferToken } from './links';
 import { generateOfferLetterJob } from '$worker/jobs/offer-letter';
 import { aboveBand, loadRequirement, setOfferStatus, toApprovalSubject } from './status';
 
-function relationsTo(actor: Actor, r: Pick<Requirement, 'hiringManagerId' | 'createdBy'>): Relation[] {
-	return actor.userId && (r.hiringManagerId === actor.userId || r.createdBy === actor.userId) ? ['owner'] : [];
+/** The actor's relations to an offer's requirement: owner, or outside their departments. */
+async function relationsTo(db: Executor, actor: Actor, r: Requirement): Promise<Relation[]> {
+	return scopedRelationsTo(actor, r, await departmentScope(db, actor));
 }
 
 async function loadOffer(db: Executor, id: string): Promise<Offer> {
@@ -40,7 +43,7 @@ async function assertOfferAccess(
 	action: 'read' | 'update' | 'create'
 ): Promise<Requirement> {
 	const requirement = await loadRequirement(db, offer.requirementId);
-	const relations = relationsTo(actor, requirement);
+	const relations = await relationsTo(db, actor, requirement);
 	if (action === 'read' && actor.userId) {
 		const rounds = await chainOf(db, 'offer', offer.id);
 		if (rounds.some((r) => r.steps.some((s) => s.approvals.some((a) => a.approverId === actor.userId))))
@@ -79,11 +82,13 @@ export async function listOffers(
 	if (!can(subject, 'list', 'offer')) throw new Forbidden();
 	const conditions: SQL[] = [isNull(offers.deletedAt)];
 	// The list shows what the caller could open one by one (the same relations as getOffer):
-	// roles that read every offer see all; others the offers of requirements they own and those
-	// they hold an approval on.
-	if (!can(subject, 'read', 'offer')) {
-		const visible: SQL[] = [];
-		if (actor.userId && can(subject, 'read', 'offer', ['owner'])) {
+	// roles that read every offer see all (of the departments they work for); others the offers
+	// of requirements they own; everyone those they hold an approval on.
+	const seesAll = can(subject, 'read', 'offer');
+	const inScope = seesAll ? requirementScopeCondition(await departmentScope(rt.db, actor), actor) : undefined;
+	if (!seesAll || inScope) {
+		const visible: SQL[] = inScope ? [inScope] : [];
+		if (!seesAll && actor.userId && can(subject, 'read', 'offer', ['owner'])) {
 			visible.push(or(eq(requirements.hiringManagerId, actor.userId), eq(requirements.createdBy, actor.userId))!);
 		}
 		if (actor.userId && can(subject, 'read', 'offer', ['assigned_approver'])) {
@@ -144,7 +149,7 @@ export async function createOffer(rt: Runtime, actor: Actor, input: CreateOfferI
 			.where(and(eq(applications.id, input.application_id), isNull(applications.deletedAt)));
 		if (!app) throw new ValidationFailed([{ field: 'application_id', message: 'No such application' }]);
 		const requirement = await loadRequirement(tx, app.requirementId);
-		if (!can(subjectOf(actor), 'create', 'offer', relationsTo(actor, requirement))) throw new Forbidden();
+		if (!can(subjectOf(actor), 'create', 'offer', await relationsTo(tx, actor, requirement))) throw new Forbidden();
 		if (app.stage === 'rejected' || app.stage === 'withdrawn')
 			throw new Conflict(`The candidate is ${app.stage}`, 'APPLICATION_CLOSED');
 		const [live] = await tx

@@ -12,7 +12,7 @@ import {
 	type CardState
 } from '../../collab/pipeline';
 import { documentNames } from '../../collab/names';
-import { can, type Relation } from '../../permissions';
+import { can } from '../../permissions';
 import type { BulkActionInput, MoveStageInput } from '../../schemas/candidates';
 import { subjectOf, type Actor } from '../actor';
 import { recordActivity } from '../activity/service';
@@ -35,18 +35,21 @@ import {
 } from '../db/schema';
 import { channels } from '../events/bus';
 import { AppError, Conflict, Forbidden, NotFound, ValidationFailed } from '../errors';
+import { assertSeesRequirement, scopedRelationsTo, seesRequirement } from '../requirements/visibility';
 import type { Runtime } from '../runtime';
+import { departmentScope, type DepartmentScope } from '../scope/departments';
 
 /** How a move reached the server. */
 export type MoveVia = 'api' | 'board' | 'bulk' | 'careers' | 'system';
 
-function relationsTo(actor: Actor, r: Pick<Requirement, 'hiringManagerId' | 'createdBy'>): Relation[] {
-	return actor.userId && (r.hiringManagerId === actor.userId || r.createdBy === actor.userId) ? ['owner'] : [];
-}
+type ScopedRequirement = Pick<Requirement, 'hiringManagerId' | 'createdBy' | 'departmentId'>;
 
-/** May the actor move cards on this requirement's board? */
-export function canMoveOn(actor: Actor, r: Pick<Requirement, 'hiringManagerId' | 'createdBy'>): boolean {
-	return can(subjectOf(actor), 'update', 'pipeline', relationsTo(actor, r));
+/**
+ * May the actor move cards on this requirement's board? `scope` is the actor's department scope
+ * (`departmentScope`): a board outside it is not theirs to change unless the requirement is.
+ */
+export function canMoveOn(actor: Actor, r: ScopedRequirement, scope: DepartmentScope): boolean {
+	return can(subjectOf(actor), 'update', 'pipeline', scopedRelationsTo(actor, r, scope));
 }
 
 const ACCEPTS_APPLICATIONS: Requirement['status'][] = ['approved', 'open', 'on_hold'];
@@ -275,8 +278,14 @@ export async function insertApplication(
 	options: AddApplicationOptions = {}
 ): Promise<Application> {
 	const requirement = await loadRequirement(tx, requirementId);
-	if (options.via !== 'careers' && !can(subjectOf(actor), 'create', 'application', relationsTo(actor, requirement))) {
-		throw new Forbidden('You may not add candidates to this requirement');
+	if (options.via !== 'careers') {
+		const scope = await departmentScope(tx, actor);
+		if (!(await seesRequirement(tx, actor, { ...requirement, id: requirementId }, scope))) {
+			throw new NotFound('Requirement');
+		}
+		if (!can(subjectOf(actor), 'create', 'application', scopedRelationsTo(actor, requirement, scope))) {
+			throw new Forbidden('You may not add candidates to this requirement');
+		}
 	}
 	if (!ACCEPTS_APPLICATIONS.includes(requirement.status)) {
 		throw new Conflict(
@@ -395,17 +404,24 @@ export async function moveInTransaction(
 		/** The system itself moves (an accepted offer): no user permission to check. */ system?: boolean;
 	} = {}
 ): Promise<Application> {
+	const checked: { requirement?: Requirement } = {};
 	const before = await lockForUpdate(
 		tx,
 		applications,
 		applicationId,
 		request.version,
 		'Application',
-		isNull(applications.deletedAt)
+		isNull(applications.deletedAt),
+		{
+			// Before the version is compared: a conflict answer carries the application.
+			authorize: async (row) => {
+				checked.requirement = await loadRequirement(tx, row.requirementId);
+				if (!options.system && !canMoveOn(actor, checked.requirement, await departmentScope(tx, actor)))
+					throw new Forbidden('You may not move candidates on this board');
+			}
+		}
 	);
-	const requirement = await loadRequirement(tx, before.requirementId);
-	if (!options.system && !canMoveOn(actor, requirement))
-		throw new Forbidden('You may not move candidates on this board');
+	const requirement = checked.requirement ?? (await loadRequirement(tx, before.requirementId));
 	const stages = stagesOf(requirement.pipelineStages);
 	const stageChanges = before.stage !== request.stage;
 	if (stageChanges) {
@@ -516,7 +532,8 @@ export async function bulkAction(
 	input: BulkActionInput
 ): Promise<BulkResult[]> {
 	const requirement = await loadRequirement(rt.db, requirementId);
-	if (!canMoveOn(actor, requirement)) throw new Forbidden('You may not change candidates on this board');
+	const scope = await departmentScope(rt.db, actor);
+	if (!canMoveOn(actor, requirement, scope)) throw new Forbidden('You may not change candidates on this board');
 	const results: BulkResult[] = [];
 	for (const applicationId of [...new Set(input.application_ids)]) {
 		try {
@@ -534,7 +551,7 @@ export async function bulkAction(
 				if (!app) throw new NotFound('Application');
 				if (input.action === 'tag') {
 					const requirement = await loadRequirement(tx, requirementId);
-					if (!canMoveOn(actor, requirement)) throw new Forbidden();
+					if (!canMoveOn(actor, requirement, scope)) throw new Forbidden();
 					const [c] = await tx.select().from(candidates).where(eq(candidates.id, app.candidateId)).for('update');
 					const tags = normalizeTags([...c.tags, ...input.tags]);
 					await tx
@@ -746,6 +763,16 @@ export async function boardOf(db: Executor, requirementId: string, details: Boar
 	return { requirement, columns: boardColumns(requirement.pipelineStages), cards };
 }
 
+/**
+ * The board for the REST API (`GET /requirements/:id/pipeline`, its applications): 404 for a
+ * requirement outside the actor's departments, as for a missing one.
+ */
+export async function readBoard(rt: Runtime, actor: Actor, requirementId: string, details: BoardDetails = {}) {
+	const requirement = await loadRequirement(rt.db, requirementId);
+	await assertSeesRequirement(rt.db, actor, requirement);
+	return boardOf(rt.db, requirementId, details);
+}
+
 /** Stage history of one application, oldest first. */
 export async function stageHistory(db: Executor, applicationId: string) {
 	return db
@@ -789,6 +816,10 @@ export async function getApplication(rt: Runtime, actor: Actor, id: string) {
 		.from(applications)
 		.where(and(eq(applications.id, id), isNull(applications.deletedAt)));
 	if (!app) throw new NotFound('Application');
+	// One outside the actor's departments is as missing (unless the requirement is theirs).
+	if (!(await seesRequirement(rt.db, actor, await loadRequirement(rt.db, app.requirementId)))) {
+		throw new NotFound('Application');
+	}
 	const history = await stageHistory(rt.db, id);
 	return { ...app, history: history.map((h) => ({ ...h.h, movedByName: h.movedByName })) };
 }

@@ -4,6 +4,7 @@ import { subjectOf, type Actor } from '../actor';
 import { approvals, auditLog, comments, requirements, users } from '../db/schema';
 import { Forbidden, NotFound } from '../errors';
 import type { Runtime } from '../runtime';
+import { assertSeesRequirement } from './visibility';
 
 export interface FieldChange {
 	field: string;
@@ -28,8 +29,17 @@ function camelToSnake(key: string) {
 
 async function assertReadable(rt: Runtime, actor: Actor, id: string) {
 	if (!can(subjectOf(actor), 'read', 'requirement')) throw new Forbidden();
-	const [row] = await rt.db.select({ id: requirements.id }).from(requirements).where(eq(requirements.id, id));
+	const [row] = await rt.db
+		.select({
+			id: requirements.id,
+			departmentId: requirements.departmentId,
+			hiringManagerId: requirements.hiringManagerId,
+			createdBy: requirements.createdBy
+		})
+		.from(requirements)
+		.where(eq(requirements.id, id));
 	if (!row) throw new NotFound('Requirement');
+	await assertSeesRequirement(rt.db, actor, row);
 }
 
 /** Every field change of a requirement — who, when, from what to what — from the audit log. */

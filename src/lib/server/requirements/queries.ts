@@ -77,9 +77,17 @@ export function searchCondition(q: string): SQL | undefined {
 	return reference ? or(matches, eq(requirements.number, Number(reference[1]))) : matches;
 }
 
-/** Requirements by filters (status, department, hiring manager, text), paginated. */
-export async function queryRequirements(db: Executor, q: ListRequirementsQuery): Promise<Page<RequirementView>> {
+/**
+ * Requirements by filters (status, department, hiring manager, text), paginated; `visible` is the
+ * caller's department visibility (`visibleRequirementCondition`), if they are limited.
+ */
+export async function queryRequirements(
+	db: Executor,
+	q: ListRequirementsQuery,
+	visible?: SQL
+): Promise<Page<RequirementView>> {
 	const conditions: SQL[] = [isNull(requirements.deletedAt)];
+	if (visible) conditions.push(visible);
 	if (q.status?.length) conditions.push(inArray(requirements.status, q.status));
 	if (q.department_id) conditions.push(eq(requirements.departmentId, q.department_id));
 	if (q.hiring_manager_id) conditions.push(eq(requirements.hiringManagerId, q.hiring_manager_id));

@@ -23,17 +23,25 @@ import { Conflict, Forbidden, NotFound, ValidationFailed, type FieldIssue } from
 import type { Page } from '../http/envelope';
 import { notify } from '../notifications/service';
 import type { Runtime } from '../runtime';
+import { departmentScope, type DepartmentScope } from '../scope/departments';
 import { findRequirementView, queryRequirements, type RequirementView } from './queries';
+import { assertSeesRequirement, scopedRelationsTo, visibleRequirementCondition } from './visibility';
 
 /** How the actor relates to a requirement (the permission module decides what that allows). */
 export function relationsTo(actor: Actor, r: Pick<Requirement, 'hiringManagerId' | 'createdBy'>): Relation[] {
 	return actor.userId && (r.hiringManagerId === actor.userId || r.createdBy === actor.userId) ? ['owner'] : [];
 }
 
-/** What the actor may do with a requirement, for the page's buttons and the API answer. */
-export function capabilities(actor: Actor, r: Pick<Requirement, 'hiringManagerId' | 'createdBy' | 'status'>) {
+/**
+ * What the actor may do with a requirement, for the page's buttons and the API answer, given its
+ * relations (`relationsTo`, plus `outside_departments` when it lies outside their departments).
+ */
+export function capabilities(
+	actor: Actor,
+	r: Pick<Requirement, 'hiringManagerId' | 'createdBy' | 'status'>,
+	relations: Relation[] = relationsTo(actor, r)
+) {
 	const subject = subjectOf(actor);
-	const relations = relationsTo(actor, r);
 	const canUpdate = can(subject, 'update', 'requirement', relations);
 	const canManage = can(subject, 'manage', 'requirement', relations);
 	const actions = allowedActions(r.status).filter((action) =>
@@ -51,16 +59,40 @@ export function capabilities(actor: Actor, r: Pick<Requirement, 'hiringManagerId
 
 export type RequirementDetail = RequirementView & { capabilities: ReturnType<typeof capabilities> };
 
-function withCapabilities(actor: Actor, view: RequirementView): RequirementDetail {
-	return { ...view, capabilities: capabilities(actor, view) };
+function withCapabilities(actor: Actor, view: RequirementView, relations: Relation[]): RequirementDetail {
+	return { ...view, capabilities: capabilities(actor, view, relations) };
 }
 
-/** One requirement, with names and what the caller may do with it. */
+/**
+ * One requirement, with names and what the caller may do with it. One outside the caller's
+ * departments (and not theirs, nor one they approve) is 404, as if it did not exist.
+ */
 export async function getRequirement(rt: Runtime, actor: Actor, id: string): Promise<RequirementDetail> {
 	if (!can(subjectOf(actor), 'read', 'requirement')) throw new Forbidden();
 	const view = await findRequirementView(rt.db, id);
 	if (!view) throw new NotFound('Requirement');
-	return withCapabilities(actor, view);
+	return withCapabilities(actor, view, await assertSeesRequirement(rt.db, actor, view));
+}
+
+/** The requirement row if the actor may see it (404 otherwise, as for a missing one). */
+export async function findVisibleRequirement(rt: Runtime, actor: Actor, id: string): Promise<Requirement> {
+	if (!can(subjectOf(actor), 'read', 'requirement')) throw new Forbidden();
+	const [row] = await rt.db
+		.select()
+		.from(requirements)
+		.where(and(eq(requirements.id, id), isNull(requirements.deletedAt)));
+	if (!row) throw new NotFound('Requirement');
+	await assertSeesRequirement(rt.db, actor, row);
+	return row;
+}
+
+/** Forbidden for a write the actor's relations do not allow (a requirement outside their departments). */
+function authorizeOn(actor: Actor, scope: DepartmentScope, action: 'update' | 'manage', message: string) {
+	return (row: Requirement) => {
+		if (!can(subjectOf(actor), action, 'requirement', scopedRelationsTo(actor, row, scope))) {
+			throw new Forbidden(message);
+		}
+	};
 }
 
 /**
@@ -77,8 +109,14 @@ export async function listRequirements(
 	q: ListRequirementsQuery
 ): Promise<Page<RequirementDetail>> {
 	if (!can(subjectOf(actor), 'list', 'requirement')) throw new Forbidden();
-	const page = await listCache.get(rt.db, JSON.stringify(q), () => queryRequirements(rt.db, q));
-	return { ...page, items: page.items.map((v) => withCapabilities(actor, v)) };
+	const scope = await departmentScope(rt.db, actor);
+	// A user limited to departments gets their own page, straight from the database: the cache
+	// is invalidated by requirement changes, not by the approvals that also make one visible.
+	const page =
+		scope === null
+			? await listCache.get(rt.db, JSON.stringify(q), () => queryRequirements(rt.db, q))
+			: await queryRequirements(rt.db, q, visibleRequirementCondition(scope, actor));
+	return { ...page, items: page.items.map((v) => withCapabilities(actor, v, scopedRelationsTo(actor, v, scope))) };
 }
 
 async function assertReferences(
@@ -204,6 +242,7 @@ export async function updateRequirement(
 	id: string,
 	input: UpdateRequirementInput
 ): Promise<RequirementDetail> {
+	const scope = await departmentScope(rt.db, actor);
 	await inTransaction(
 		rt.db,
 		async (tx, afterCommit) => {
@@ -214,13 +253,7 @@ export async function updateRequirement(
 				input.version,
 				'Requirement',
 				isNull(requirements.deletedAt),
-				{
-					authorize: (row) => {
-						if (!can(subjectOf(actor), 'update', 'requirement', relationsTo(actor, row))) {
-							throw new Forbidden('Only its hiring manager and admins edit a requirement');
-						}
-					}
-				}
+				{ authorize: authorizeOn(actor, scope, 'update', 'Only its hiring manager and admins edit a requirement') }
 			);
 			if (!EDITABLE_STATUSES.includes(before.status)) {
 				throw new Conflict(`A ${before.status} requirement cannot be edited`, 'NOT_EDITABLE');
@@ -310,6 +343,7 @@ export async function transitionRequirement(
 	action: RequirementAction,
 	options: { comment?: string | null; version?: number } = {}
 ): Promise<RequirementDetail> {
+	const scope = await departmentScope(rt.db, actor);
 	await inTransaction(
 		rt.db,
 		async (tx, afterCommit) => {
@@ -322,12 +356,7 @@ export async function transitionRequirement(
 				options.version,
 				'Requirement',
 				isNull(requirements.deletedAt),
-				{
-					authorize: (row) => {
-						if (!can(subjectOf(actor), needed, 'requirement', relationsTo(actor, row)))
-							throw new Forbidden(`You may not ${action} this requirement`);
-					}
-				}
+				{ authorize: authorizeOn(actor, scope, needed, `You may not ${action} this requirement`) }
 			);
 			const target = TRANSITIONS[action][before.status];
 			if (!target) {
@@ -431,9 +460,10 @@ export async function setPublished(
 	published: boolean,
 	validThrough: string | null | undefined
 ): Promise<RequirementDetail> {
+	const scope = await departmentScope(rt.db, actor);
 	await inTransaction(rt.db, async (tx) => {
 		const before = await lockForUpdate(tx, requirements, id, undefined, 'Requirement', isNull(requirements.deletedAt));
-		if (!can(subjectOf(actor), 'manage', 'requirement', relationsTo(actor, before))) throw new Forbidden();
+		authorizeOn(actor, scope, 'manage', 'You may not publish this requirement')(before);
 		if (published && before.status !== 'open') {
 			throw new Conflict('Only an open requirement can be published', 'NOT_OPEN', { status: before.status });
 		}
@@ -493,10 +523,16 @@ export async function addComment(rt: Runtime, actor: Actor, id: string, body: st
 	const authorId = actor.userId;
 	return inTransaction(rt.db, async (tx) => {
 		const [r] = await tx
-			.select({ id: requirements.id })
+			.select({
+				id: requirements.id,
+				departmentId: requirements.departmentId,
+				hiringManagerId: requirements.hiringManagerId,
+				createdBy: requirements.createdBy
+			})
 			.from(requirements)
 			.where(and(eq(requirements.id, id), isNull(requirements.deletedAt)));
 		if (!r) throw new NotFound('Requirement');
+		await assertSeesRequirement(tx, actor, r);
 		const [row] = await tx
 			.insert(comments)
 			.values({ subjectType: 'requirement', subjectId: id, authorId, body })

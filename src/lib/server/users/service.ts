@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { CreateUserInput, UpdateUserInput } from '../../schemas/users';
 import { assignableRoles, can } from '../../permissions';
 import type { Role } from '../../roles';
@@ -6,24 +6,28 @@ import { subjectOf, type Actor } from '../actor';
 import { auditSnapshot, recordAudit } from '../audit/audit';
 import { hashPassword } from '../auth/password';
 import { invalidateUserSessions } from '../auth/session';
-import type { Transaction } from '../db/client';
+import type { Executor, Transaction } from '../db/client';
 import { inTransaction } from '../db/transaction';
-import { users, type User } from '../db/schema';
-import { Conflict, Forbidden, NotFound, Unauthorized } from '../errors';
+import { departments, userDepartments, users, type User } from '../db/schema';
+import { Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed, type FieldIssue } from '../errors';
 import type { Page } from '../http/envelope';
 import { opaque } from '../http/serialize';
 import { channels } from '../events/bus';
 import type { Runtime } from '../runtime';
 import { sendWelcomeEmail } from '$worker/jobs/send-email';
 
-/** A user as the API shows it: never the password hash. */
-export function publicUser(u: User) {
+/**
+ * A user as the API shows it: never the password hash. `departmentIds` are the departments they
+ * work for (empty: the whole organisation).
+ */
+export function publicUser(u: User, departmentIds: readonly string[] = []) {
 	return {
 		id: u.id,
 		email: u.email,
 		name: u.name,
 		role: u.role,
 		isActive: u.isActive,
+		departmentIds: [...departmentIds],
 		version: u.version,
 		emailPreferences: u.emailPreferences,
 		lastLoginAt: u.lastLoginAt,
@@ -36,6 +40,71 @@ export type PublicUser = ReturnType<typeof publicUser>;
 /** A user for the JSON API: the e-mail preference map keeps the keys the client gave it. */
 export function apiUser(u: PublicUser) {
 	return { ...u, emailPreferences: opaque(u.emailPreferences) };
+}
+
+/** The departments assigned to each of these users (sorted ids; users without any are absent). */
+export async function departmentIdsOf(db: Executor, userIds: readonly string[]): Promise<Map<string, string[]>> {
+	const byUser = new Map<string, string[]>();
+	if (userIds.length === 0) return byUser;
+	const rows = await db
+		.select({ userId: userDepartments.userId, departmentId: userDepartments.departmentId })
+		.from(userDepartments)
+		.where(inArray(userDepartments.userId, [...userIds]))
+		.orderBy(asc(userDepartments.departmentId));
+	for (const row of rows) {
+		const list = byUser.get(row.userId) ?? [];
+		list.push(row.departmentId);
+		byUser.set(row.userId, list);
+	}
+	return byUser;
+}
+
+/** Every id must name an existing, non-deleted department: 422 naming each one that does not. */
+async function assertDepartments(tx: Executor, ids: readonly string[]): Promise<void> {
+	if (ids.length === 0) return;
+	const found = await tx
+		.select({ id: departments.id })
+		.from(departments)
+		.where(and(inArray(departments.id, [...ids]), isNull(departments.deletedAt)));
+	const known = new Set(found.map((d) => d.id));
+	const issues: FieldIssue[] = ids.flatMap((id, i) =>
+		known.has(id) ? [] : [{ field: `department_ids.${i}`, message: 'No such department' }]
+	);
+	if (issues.length) throw new ValidationFailed(issues);
+}
+
+/**
+ * Replaces the departments a user works for, with its audit row, in the caller's transaction.
+ * Returns the new set, or null when it did not change.
+ */
+async function replaceDepartments(
+	tx: Transaction,
+	actor: Actor,
+	userId: string,
+	before: readonly string[],
+	wanted: readonly string[]
+): Promise<string[] | null> {
+	const after = [...new Set(wanted)].sort();
+	if (after.length === before.length && after.every((id, i) => id === before[i])) return null;
+	await assertDepartments(tx, wanted);
+	await tx.delete(userDepartments).where(eq(userDepartments.userId, userId));
+	if (after.length) await tx.insert(userDepartments).values(after.map((departmentId) => ({ userId, departmentId })));
+	await recordAudit(tx, actor, {
+		action: 'user.departments_changed',
+		entityType: 'user',
+		entityId: userId,
+		before: { department_ids: [...before] },
+		after: { department_ids: after }
+	});
+	return after;
+}
+
+/**
+ * Tells the sync servers that a user's access changed without their sessions ending: their live
+ * connections are closed, and the providers reconnect and are authorised afresh.
+ */
+async function announceAccessChange(rt: Runtime, userId: string): Promise<void> {
+	await rt.bus.publish(channels.auth, { type: 'access.changed', userId });
 }
 
 function requireManage(actor: Actor) {
@@ -94,7 +163,16 @@ export async function listUsers(rt: Runtime, actor: Actor, filter: ListUsersFilt
 		.orderBy(asc(users.name), asc(users.id))
 		.limit(filter.pageSize)
 		.offset((filter.page - 1) * filter.pageSize);
-	return { items: rows.map(publicUser), total, page: filter.page, pageSize: filter.pageSize };
+	const assigned = await departmentIdsOf(
+		rt.db,
+		rows.map((r) => r.id)
+	);
+	return {
+		items: rows.map((r) => publicUser(r, assigned.get(r.id))),
+		total,
+		page: filter.page,
+		pageSize: filter.pageSize
+	};
 }
 
 /** One user: admins see anyone, everyone sees themselves. */
@@ -106,7 +184,7 @@ export async function getUser(rt: Runtime, actor: Actor, id: string): Promise<Pu
 		.from(users)
 		.where(and(eq(users.id, id), isNull(users.deletedAt)));
 	if (!row) throw new NotFound('User');
-	return publicUser(row);
+	return publicUser(row, (await departmentIdsOf(rt.db, [row.id])).get(row.id));
 }
 
 /** Creates an account (admins only; only a super admin can create a super admin) and e-mails a welcome. */
@@ -138,20 +216,24 @@ export async function createUser(rt: Runtime, actor: Actor, input: CreateUserInp
 				entityId: user.id,
 				after: auditSnapshot(user)
 			});
+			const assigned = input.department_ids
+				? await replaceDepartments(tx, actor, user.id, [], input.department_ids)
+				: null;
 			await sendWelcomeEmail(
 				rt,
 				{ userId: user.id, invitedById: actor.userId },
 				{ tx, afterCommit, createdBy: actor.userId }
 			);
-			return publicUser(user);
+			return publicUser(user, assigned ?? []);
 		},
 		(err) => rt.logger.error({ err }, 'after-commit work failed')
 	);
 }
 
 /**
- * Changes a user's name, role, active state, password or e-mail preferences. A role change,
- * deactivation or password reset ends their sessions (and so their live connections).
+ * Changes a user's name, role, active state, password, departments or e-mail preferences. A role
+ * change, deactivation or password reset ends their sessions (and so their live connections); a
+ * change of departments closes their live connections, which reconnect with the new scope.
  * Nobody can remove the last active super admin. With `version`, a stale write gets 409.
  */
 export async function updateUser(rt: Runtime, actor: Actor, id: string, input: UpdateUserInput): Promise<PublicUser> {
@@ -160,10 +242,15 @@ export async function updateUser(rt: Runtime, actor: Actor, id: string, input: U
 		// Even an admin proves they know their own password first (a stolen session must not do it).
 		throw new Forbidden('Change your own password with POST /api/v1/auth/password and your current password');
 	}
-	const adminFields = input.role !== undefined || input.is_active !== undefined || input.password !== undefined;
+	const adminFields =
+		input.role !== undefined ||
+		input.is_active !== undefined ||
+		input.password !== undefined ||
+		input.department_ids !== undefined;
 	if (adminFields || !isSelf) requireManage(actor);
 	const passwordHash = input.password ? await hashPassword(input.password) : undefined;
 	let revoked = false;
+	let departmentsChanged = false;
 	const result = await inTransaction(rt.db, async (tx) => {
 		// Changes of role or active state are serialised (see assertAnotherSuperAdmin) before any
 		// row is locked, so two of them can never wait on each other.
@@ -206,13 +293,22 @@ export async function updateUser(rt: Runtime, actor: Actor, id: string, input: U
 			changes.passwordChangedAt = new Date();
 		}
 		if (input.email_preferences) changes.emailPreferences = { ...before.emailPreferences, ...input.email_preferences };
-		if (Object.keys(changes).length === 0) return publicUser(before);
+		const departmentsBefore = (await departmentIdsOf(tx, [id])).get(id) ?? [];
+		const departmentsAfter =
+			input.department_ids === undefined
+				? null
+				: await replaceDepartments(tx, actor, id, departmentsBefore, input.department_ids);
+		departmentsChanged = departmentsAfter !== null;
+		const assigned = departmentsAfter ?? departmentsBefore;
+		if (Object.keys(changes).length === 0 && !departmentsChanged) return publicUser(before, assigned);
 
 		const [after] = await tx
 			.update(users)
 			.set({ ...changes, version: before.version + 1 })
 			.where(eq(users.id, id))
 			.returning();
+		// The departments' own audit row is written; the rest of the change gets its row below.
+		if (Object.keys(changes).length === 0) return publicUser(after, assigned);
 		const endsSessions = changes.role !== undefined || changes.isActive === false || passwordHash !== undefined;
 		if (endsSessions) {
 			await invalidateUserSessions(tx, id);
@@ -226,9 +322,10 @@ export async function updateUser(rt: Runtime, actor: Actor, id: string, input: U
 			after: auditSnapshot(after),
 			metadata: endsSessions ? { sessions_ended: true } : null
 		});
-		return publicUser(after);
+		return publicUser(after, assigned);
 	});
 	if (revoked) await rt.bus.publish(channels.auth, { type: 'sessions.revoked', userId: id });
+	else if (departmentsChanged) await announceAccessChange(rt, id);
 	return result;
 }
 

@@ -5,13 +5,13 @@ import { created, ok } from '$lib/server/http/envelope';
 import { endpoint, requireUser } from '$lib/server/http/endpoint';
 import { readJson } from '$lib/server/http/input';
 import { idParam } from '$lib/server/http/params';
-import { addApplication, boardOf } from '$lib/server/pipeline/service';
+import { addApplication, readBoard } from '$lib/server/pipeline/service';
 
 /** The requirement's applications (its board's cards). */
-export const GET = endpoint(async (event, { rt }) => {
+export const GET = endpoint(async (event, { rt, actor }) => {
 	const user = requireUser(event);
 	if (!can(user, 'list', 'application')) throw new Forbidden();
-	const board = await boardOf(rt.db, idParam(event.params.id, 'Requirement'));
+	const board = await readBoard(rt, actor, idParam(event.params.id, 'Requirement'));
 	return ok({
 		items: board.cards,
 		pagination: { page: 1, page_size: board.cards.length, total_items: board.cards.length, total_pages: 1 }

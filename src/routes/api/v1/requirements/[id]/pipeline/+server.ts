@@ -3,17 +3,17 @@ import { Forbidden } from '$lib/server/errors';
 import { ok } from '$lib/server/http/envelope';
 import { endpoint, requireUser } from '$lib/server/http/endpoint';
 import { idParam } from '$lib/server/http/params';
-import { boardOf } from '$lib/server/pipeline/service';
+import { readBoard } from '$lib/server/pipeline/service';
 
 /**
  * The board: its columns (stages) and cards, as stored in Postgres. A card carries its latest AI
  * screening for users who may read applications, and its next interview for those who may list
  * interviews (an approver sees the board without either).
  */
-export const GET = endpoint(async (event, { rt }) => {
+export const GET = endpoint(async (event, { rt, actor }) => {
 	const user = requireUser(event);
 	if (!can(user, 'read', 'pipeline')) throw new Forbidden();
-	const board = await boardOf(rt.db, idParam(event.params.id, 'Requirement'), {
+	const board = await readBoard(rt, actor, idParam(event.params.id, 'Requirement'), {
 		screening: can(user, 'read', 'application'),
 		interviews: can(user, 'list', 'interview')
 	});
