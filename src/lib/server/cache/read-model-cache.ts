@@ -2,8 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { changeCounters } from '../db/schema';
 
-/** The read models cached this way, each with its counter row (see migration 0008). */
-export type CounterName = 'requirements_list';
+/** The read models cached this way, each with its counter row (migrations 0008 and 0012). */
+export type CounterName = 'requirements_list' | 'candidates_list';
 
 interface Entry<V> {
 	counter: number;
@@ -50,9 +50,13 @@ export class ReadModelCache<V> {
 	misses = 0;
 
 	constructor(
-		private readonly name: CounterName,
-		private readonly maxEntries = 256
-	) {}
+		readonly name: CounterName,
+		private readonly maxEntries = 256,
+		/** Counted in {@link cacheLookups} (/metrics); tests' private caches are not. */
+		register = false
+	) {
+		if (register) registered.push(this as ReadModelCache<unknown>);
+	}
 
 	async get(db: Executor, key: string, load: () => Promise<V>): Promise<V> {
 		let entries = this.byDatabase.get(db);
@@ -84,4 +88,11 @@ export class ReadModelCache<V> {
 	size(db: Executor): number {
 		return this.byDatabase.get(db)?.size ?? 0;
 	}
+}
+
+const registered: Array<ReadModelCache<unknown>> = [];
+
+/** Hits and misses of the product's caches since the process started (for /metrics). */
+export function cacheLookups(): Array<{ cache: CounterName; hits: number; misses: number }> {
+	return registered.map((c) => ({ cache: c.name, hits: c.hits, misses: c.misses }));
 }
