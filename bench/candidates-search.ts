@@ -13,8 +13,9 @@
  * (src/lib/server/cache/read-model-cache.ts, migration 0012). So that the figures are not those
  * of a database nobody writes to, a writer changes one candidate through the API `--writes`
  * times a second during the warm-up and the measurement (its current title, alternating): each
- * change makes every query miss once. The cache's hits and misses during the measurement come
- * from the server's /metrics (`hitRate`).
+ * change makes every query miss once. The cache's hits, misses (queries run) and coalesced
+ * lookups (requests that waited for a query another request had started) during the measurement
+ * come from the server's /metrics (`cacheLookups`, `hitRate` = hits / all lookups).
  *
  * After the fixed-rate run, every query is timed alone (closed loop, one at a time) twice:
  * `perQueryUncached` with a candidate change before each request (so each is a miss: the
@@ -94,7 +95,7 @@ async function cacheLookups(baseUrl: string) {
 				text
 			)?.[1] ?? 0
 		);
-	return { hits: value('hit'), misses: value('miss') };
+	return { hits: value('hit'), misses: value('miss'), coalesced: value('coalesced') };
 }
 
 async function measure(mode: CandidateMode) {
@@ -138,12 +139,17 @@ async function measure(mode: CandidateMode) {
 				warmup,
 				fixed,
 				edits,
-				lookups: { hits: after.hits - before.hits, misses: after.misses - before.misses }
+				lookups: {
+					hits: after.hits - before.hits,
+					misses: after.misses - before.misses,
+					coalesced: after.coalesced - before.coalesced
+				}
 			};
 		});
-		const hitRate = round(lookups.hits / Math.max(1, lookups.hits + lookups.misses), 3);
+		// Coalesced lookups waited for another request's query: neither a hit nor a query of their own.
+		const hitRate = round(lookups.hits / Math.max(1, lookups.hits + lookups.misses + lookups.coalesced), 3);
 		log(
-			`${mode}: ${fixed.ok}/${fixed.sent} ok, p50 ${fixed.latencyMs.p50} p95 ${fixed.latencyMs.p95} p99 ${fixed.latencyMs.p99} ms, server CPU ${fixed.serverCpuPercent}% (${fixed.serverCpuMsPerRequest} ms/request), ${edits} changes, cache hit rate ${hitRate}, other processes ${fixed.machineCpu.otherProcessesPercent}%`
+			`${mode}: ${fixed.ok}/${fixed.sent} ok, p50 ${fixed.latencyMs.p50} p95 ${fixed.latencyMs.p95} p99 ${fixed.latencyMs.p99} ms, server CPU ${fixed.serverCpuPercent}% (${fixed.serverCpuMsPerRequest} ms/request), ${edits} changes, cache hit rate ${hitRate} (${lookups.misses} queries, ${lookups.coalesced} coalesced), other processes ${fixed.machineCpu.otherProcessesPercent}%`
 		);
 		await sleep(500);
 		const alone = async (changeFirst: boolean) => {

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCounter } from '../../src/lib/server/cache/read-model-cache';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ReadModelCache, readCounter } from '../../src/lib/server/cache/read-model-cache';
 import { listVisibilityKey } from '../../src/lib/server/candidates/service';
 import { startProcess, type RunningProcess } from '../helpers/app';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -73,6 +73,35 @@ describe.each(BACKENDS)('candidates list counter on %s', (backend) => {
 			})
 		).rejects.toThrow('roll back');
 		expect(await readCounter(database.handle.db, 'candidates_list')).toBe(before);
+	});
+
+	it('runs one query for concurrent misses under the same counter, and a query of its own after a change', async () => {
+		const db = database.handle.db;
+		const cache = new ReadModelCache<string>('candidates_list');
+		let loads = 0;
+		let release = () => {};
+		const gate = new Promise<void>((resolve) => (release = resolve));
+		const slow = async () => {
+			const n = ++loads;
+			await gate;
+			return `answer ${n}`;
+		};
+		const first = cache.get(db, 'q', slow);
+		await vi.waitFor(() => expect(loads).toBe(1));
+		const second = cache.get(db, 'q', slow);
+		await vi.waitFor(() => expect(cache.coalesced).toBe(1));
+		// A change committed while the first load runs: a later request must not take its answer.
+		await database.handle.rows(`update candidates set name = name where false`);
+		const third = cache.get(db, 'q', slow);
+		await vi.waitFor(() => expect(loads).toBe(2));
+		release();
+		expect(await first).toBe('answer 1');
+		expect(await second).toBe('answer 1');
+		expect(await third).toBe('answer 2');
+		expect(cache.misses).toBe(2);
+		// The newer answer is the one kept.
+		expect(await cache.get(db, 'q', slow)).toBe('answer 2');
+		expect(cache.hits).toBe(1);
 	});
 });
 
