@@ -2,33 +2,112 @@
  * `GET /api/v1/candidates?q=…` at a fixed 200 requests/s (open loop) on the issue 4 data set:
  * 10,000 candidates with CV text (~2 KB each), 500 requirements, 30,000 applications.
  *
- *   npx tsx bench/candidates-search.ts [--rate 200] [--seconds 30] [--warmup 5]
- *        [--modes embedded,distributed]
+ *   npx tsx bench/candidates-search.ts [--rate 200] [--seconds 30] [--warmup 5] [--writes 1]
+ *        [--modes embedded,distributed] [--profile]
  *
  * The queries rotate through bench/lib/candidate-seed.ts SEARCH_QUERIES: a word in most CVs,
  * words in hundreds and in a handful of CVs, a first name, a surname prefix, two-word queries.
- * Each answer is the first page (20) ranked by relevance with the total count. After the
- * fixed-rate run, every query is timed alone (closed loop, one at a time) to show which cost what.
+ * Each answer is the first page (20) ranked by relevance with the total count.
+ *
+ * List answers are cached per query and caller while no candidate (or application, …) changes
+ * (src/lib/server/cache/read-model-cache.ts, migration 0012). So that the figures are not those
+ * of a database nobody writes to, a writer changes one candidate through the API `--writes`
+ * times a second during the warm-up and the measurement (its current title, alternating): each
+ * change makes every query miss once. The cache's hits, misses (queries run) and coalesced
+ * lookups (requests that waited for a query another request had started) during the measurement
+ * come from the server's /metrics (`cacheLookups`, `hitRate` = hits / all lookups).
+ *
+ * After the fixed-rate run, every query is timed alone (closed loop, one at a time) twice:
+ * `perQueryUncached` with a candidate change before each request (so each is a miss: the
+ * query's own cost) and `perQuery` repeated without changes (hits after the first).
+ *
+ * `--profile` runs the process answering the API under --cpu-prof and adds where its CPU went
+ * during the fixed-rate run (`profile`, with the CPU milliseconds per request); the latency of
+ * such a run includes the profiler's overhead.
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { SEARCH_QUERIES } from './lib/candidate-seed';
 import { startSeededStack, type CandidateMode } from './lib/candidate-stack';
+import { call } from './lib/hiring';
 import { get, openLoop } from './lib/open-loop';
-import { assertBuilt, leastDisturbed, prioritized, sleep } from './lib/proc';
-import { log, machineInfo, numberArg, writeResult } from './lib/results';
+import { monotonicUs, newestProfile, summarizeCpuProfile } from './lib/profile';
+import { assertBuilt, leastDisturbed, prioritized, sleep, tempDir } from './lib/proc';
+import { flag, log, machineInfo, numberArg, writeResult } from './lib/results';
 import { round, summarize } from './lib/stats';
 
 const RATE = numberArg('rate', 200);
 const SECONDS = numberArg('seconds', 30);
 const WARMUP = numberArg('warmup', 5);
+const WRITES = numberArg('writes', 1);
+const PROFILE = flag('profile');
 const GOAL = { p95Ms: 20, p99Ms: 50 };
 const modesArg = process.argv.indexOf('--modes');
 const MODES = (modesArg > 0 ? process.argv[modesArg + 1] : 'embedded,distributed').split(',') as CandidateMode[];
 
 const PATHS = SEARCH_QUERIES.map((q) => ({ label: q, path: `/api/v1/candidates?q=${encodeURIComponent(q)}` }));
 
+/** One candidate the writer changes (its current title, alternating), through the API. */
+async function candidateEditor(baseUrl: string, token: string) {
+	const page = await call(baseUrl, token, 'GET', '/candidates?page_size=1');
+	const id: string = page.items[0].id;
+	let version: number = page.items[0].version;
+	let edits = 0;
+	return {
+		async edit() {
+			const updated = await call(baseUrl, token, 'PATCH', `/candidates/${id}`, {
+				current_title: edits % 2 ? 'Bench edited title' : 'Bench edited title, again',
+				version
+			});
+			version = updated.version;
+			edits++;
+		},
+		edits: () => edits
+	};
+}
+
+/** Changes a candidate `perSecond` times a second until stopped; answers how many changes landed. */
+function startWriter(editor: Awaited<ReturnType<typeof candidateEditor>>, perSecond: number) {
+	let stopped = perSecond <= 0;
+	const first = editor.edits();
+	const done = (async () => {
+		while (!stopped) {
+			const next = Date.now() + 1000 / perSecond;
+			await editor.edit();
+			await sleep(Math.max(0, next - Date.now()));
+		}
+	})();
+	return {
+		async stop() {
+			stopped = true;
+			await done;
+			return editor.edits() - first;
+		}
+	};
+}
+
+/** The candidates list cache's lookups so far, from the server's /metrics. */
+async function cacheLookups(baseUrl: string) {
+	const text = await (await fetch(`${baseUrl}/metrics`)).text();
+	const value = (outcome: string) =>
+		Number(
+			new RegExp(`read_model_cache_lookups_total\\{cache="candidates_list",outcome="${outcome}"\\} (\\d+)`).exec(
+				text
+			)?.[1] ?? 0
+		);
+	return { hits: value('hit'), misses: value('miss'), coalesced: value('coalesced') };
+}
+
 async function measure(mode: CandidateMode) {
 	log(`${mode}: starting and seeding`);
-	const stack = await startSeededStack(mode, { name: `search-${mode}` });
+	const profileDir = PROFILE ? tempDir(`search-profile-${mode}`) : null;
+	if (profileDir) mkdirSync(profileDir, { recursive: true });
+	const stack = await startSeededStack(mode, {
+		name: `search-${mode}`,
+		webNodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+	});
+	let profileWindow: { fromUs: number; toUs: number; requests: number } | null = null;
+	let result;
 	try {
 		log(`${mode}: seeded in ${stack.seed?.seconds} s`);
 		const token = stack.admin.token;
@@ -43,36 +122,64 @@ async function measure(mode: CandidateMode) {
 			totals[q] = body.data.pagination.total_items;
 		}
 		log(`${mode}: matches per query ${JSON.stringify(totals)}`);
-		const { warmup, fixed } = await prioritized(stack.pids(), async () => {
+		const editor = await candidateEditor(stack.apiUrl, token);
+		const { warmup, fixed, edits, lookups } = await prioritized(stack.pids(), async () => {
+			const warmupWriter = startWriter(editor, WRITES);
 			const warmup = await openLoop(web, token, PATHS, RATE, WARMUP);
-			log(`${mode}: measuring ${SECONDS} s at ${RATE}/s`);
+			await warmupWriter.stop();
+			log(`${mode}: measuring ${SECONDS} s at ${RATE}/s, ${WRITES} candidate change(s)/s`);
+			const before = await cacheLookups(stack.apiUrl);
+			const fromUs = monotonicUs();
+			const writer = startWriter(editor, WRITES);
 			const fixed = await openLoop(web, token, PATHS, RATE, SECONDS);
-			return { warmup, fixed };
+			const edits = await writer.stop();
+			profileWindow = { fromUs, toUs: monotonicUs(), requests: fixed.sent + edits };
+			const after = await cacheLookups(stack.apiUrl);
+			return {
+				warmup,
+				fixed,
+				edits,
+				lookups: {
+					hits: after.hits - before.hits,
+					misses: after.misses - before.misses,
+					coalesced: after.coalesced - before.coalesced
+				}
+			};
 		});
+		// Coalesced lookups waited for another request's query: neither a hit nor a query of their own.
+		const hitRate = round(lookups.hits / Math.max(1, lookups.hits + lookups.misses + lookups.coalesced), 3);
 		log(
-			`${mode}: ${fixed.ok}/${fixed.sent} ok, p50 ${fixed.latencyMs.p50} p95 ${fixed.latencyMs.p95} p99 ${fixed.latencyMs.p99} ms, server CPU ${fixed.serverCpuPercent}%, other processes ${fixed.machineCpu.otherProcessesPercent}%`
+			`${mode}: ${fixed.ok}/${fixed.sent} ok, p50 ${fixed.latencyMs.p50} p95 ${fixed.latencyMs.p95} p99 ${fixed.latencyMs.p99} ms, server CPU ${fixed.serverCpuPercent}% (${fixed.serverCpuMsPerRequest} ms/request), ${edits} changes, cache hit rate ${hitRate} (${lookups.misses} queries, ${lookups.coalesced} coalesced), other processes ${fixed.machineCpu.otherProcessesPercent}%`
 		);
 		await sleep(500);
-		const perQuery: Record<string, { matches: number; latencyMs: ReturnType<typeof summarize> }> = {};
-		for (const q of SEARCH_QUERIES) {
-			const samples: number[] = [];
-			const path = `/api/v1/candidates?q=${encodeURIComponent(q)}`;
-			for (let i = 0; i < 20; i++) {
-				const t = performance.now();
-				await get(web.port, path, token);
-				samples.push(performance.now() - t);
+		const alone = async (changeFirst: boolean) => {
+			const out: Record<string, { matches: number; latencyMs: ReturnType<typeof summarize> }> = {};
+			for (const q of SEARCH_QUERIES) {
+				const samples: number[] = [];
+				const path = `/api/v1/candidates?q=${encodeURIComponent(q)}`;
+				for (let i = 0; i < 20; i++) {
+					if (changeFirst) await editor.edit();
+					const t = performance.now();
+					await get(web.port, path, token);
+					samples.push(performance.now() - t);
+				}
+				out[q] = { matches: totals[q], latencyMs: summarize(samples) };
 			}
-			perQuery[q] = { matches: totals[q], latencyMs: summarize(samples) };
-		}
-		log(
-			`${mode}: alone, p50 per query ${Object.entries(perQuery)
+			return out;
+		};
+		const p50s = (r: Record<string, { latencyMs: { p50: number } }>) =>
+			Object.entries(r)
 				.map(([q, v]) => `${q}=${v.latencyMs.p50}`)
-				.join(' ')}`
-		);
-		return {
+				.join(' ');
+		const perQueryUncached = await alone(true);
+		log(`${mode}: alone, uncached (a change before each), p50 per query ${p50s(perQueryUncached)}`);
+		const perQuery = await alone(false);
+		log(`${mode}: alone, repeated (cached after the first), p50 per query ${p50s(perQuery)}`);
+		result = {
 			seed: stack.seed && { ...stack.seed, requirementIds: undefined },
 			warmup: { latencyMs: warmup.latencyMs, ok: warmup.ok },
-			fixedRate: fixed,
+			fixedRate: { ...fixed, changesDuringMeasurement: edits, cacheLookups: lookups, hitRate },
+			perQueryUncached,
 			perQuery,
 			met: fixed.latencyMs.p95 < GOAL.p95Ms && fixed.latencyMs.p99 < GOAL.p99Ms && fixed.failed === 0,
 			ratioP95ToGoal: round(fixed.latencyMs.p95 / GOAL.p95Ms, 3),
@@ -81,6 +188,24 @@ async function measure(mode: CandidateMode) {
 	} finally {
 		await stack.stop();
 	}
+	return { ...result, profile: profileDir && profileWindow ? summarizeProfile(profileDir, profileWindow) : null };
+}
+
+/** Where the API process's CPU went during the fixed-rate run (its profile is written at exit). */
+function summarizeProfile(dir: string, window: { fromUs: number; toUs: number; requests: number }) {
+	const file = newestProfile(dir);
+	if (!file) return null;
+	const summary = summarizeCpuProfile(file, {
+		fromUs: window.fromUs,
+		toUs: window.toUs,
+		inclusiveMatch:
+			/^(validateSessionToken|listCandidates|queryCandidates|readCounter|paginated|toApiShape|execProtocolRawSync|execProtocol|query|LOG|internal_respond|render_endpoint|handle|stringify) /
+	});
+	return {
+		cpuMsPerRequest: round(summary.busyMs / Math.max(1, window.requests), 2),
+		...summary,
+		file: path.basename(file)
+	};
 }
 
 async function main() {

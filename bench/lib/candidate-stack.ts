@@ -47,7 +47,13 @@ export interface SeededStack {
 
 export async function startSeededStack(
 	mode: CandidateMode,
-	options: { name: string; seed?: Omit<SeedOptions, 'userId'> | false; env?: Record<string, string> }
+	options: {
+		name: string;
+		seed?: Omit<SeedOptions, 'userId'> | false;
+		env?: Record<string, string>;
+		/** Extra node flags of the process answering the API (e.g. --cpu-prof), once seeded. */
+		webNodeArgs?: string[];
+	}
 ): Promise<SeededStack> {
 	const dataDir = tempDir(options.name);
 	const env = { ...options.env };
@@ -64,7 +70,7 @@ export async function startSeededStack(
 			} finally {
 				await handle.close();
 			}
-			server = await startServer({ role: 'embedded', dataDir, env, port });
+			server = await startServer({ role: 'embedded', dataDir, env, port, nodeArgs: options.webNodeArgs });
 		}
 		const s = server;
 		return {
@@ -89,7 +95,7 @@ export async function startSeededStack(
 	const prefix = uniqueRedisPrefix();
 	const url = await createPostgresDatabase(dbName);
 	const distributedEnv = { DATABASE_URL: url, REDIS_URL, REDIS_PREFIX: prefix, ...env };
-	const web = await startServer({ role: 'web', dataDir, env: distributedEnv });
+	const web = await startServer({ role: 'web', dataDir, env: distributedEnv, nodeArgs: options.webNodeArgs });
 	const [sync, worker] = await Promise.all([
 		startServer({ role: 'sync', dataDir, env: distributedEnv }),
 		startServer({ role: 'worker', dataDir, env: distributedEnv })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError, TooManyRequests } from '../../src/lib/server/errors';
-import { errorBody, errorResponse, ok, paginated } from '../../src/lib/server/http/envelope';
+import { errorBody, errorResponse, ok, paginated, paginatedShared } from '../../src/lib/server/http/envelope';
 import { fieldIssues, JSON_BODY_LIMIT, readJson, readQuery, uuidParam } from '../../src/lib/server/http/input';
 import { RateLimiter } from '../../src/lib/server/http/rate-limit';
 import { opaque, toApiShape } from '../../src/lib/server/http/serialize';
@@ -60,6 +60,30 @@ describe('envelopes', () => {
 		});
 		const empty = await paginated({ items: [], total: 0, page: 1, pageSize: 20 }).json();
 		expect(empty.data.pagination).toEqual({ page: 1, page_size: 20, total_items: 0, total_pages: 1 });
+	});
+
+	it('answers a shared (cached) page exactly as paginated does, each time with a fresh timestamp', async () => {
+		const page = {
+			items: [{ aB: 1, createdAt: new Date('2026-01-02T03:04:05.678Z'), tags: ['x'], rank: 0.5, none: null }],
+			total: 41,
+			page: 2,
+			pageSize: 20
+		};
+		const strip = (text: string) => text.replace(/"timestamp":"[^"]+"/, '"timestamp":"T"');
+		const expected = await paginated(page).text();
+		for (let i = 0; i < 2; i++) {
+			const res = paginatedShared(page);
+			expect(res.status).toBe(200);
+			expect(res.headers.get('content-type')).toBe('application/json');
+			const text = await res.text();
+			expect(Number(res.headers.get('content-length'))).toBe(new TextEncoder().encode(text).byteLength);
+			expect(strip(text)).toBe(strip(expected));
+			const body = JSON.parse(text);
+			expect(new Date(body.timestamp).toISOString()).toBe(body.timestamp);
+		}
+		// Non-ASCII text: the length is in bytes.
+		const named = paginatedShared({ items: [{ name: 'Zoë Müller' }], total: 1, page: 1, pageSize: 20 });
+		expect(Number(named.headers.get('content-length'))).toBe(new TextEncoder().encode(await named.text()).byteLength);
 	});
 
 	it('writes errors as { success: false, error: { code, message, details? }, timestamp }', async () => {

@@ -2,8 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { changeCounters } from '../db/schema';
 
-/** The read models cached this way, each with its counter row (see migration 0008). */
-export type CounterName = 'requirements_list';
+/** The read models cached this way, each with its counter row (migrations 0008 and 0012). */
+export type CounterName = 'requirements_list' | 'candidates_list';
 
 interface Entry<V> {
 	counter: number;
@@ -42,21 +42,38 @@ export async function readCounter(db: Executor, name: CounterName): Promise<numb
  *
  * The price on a hit is one primary-key read instead of the query, its joins and the row
  * mapping. Entries are few and bounded (least recently used out first).
+ *
+ * Misses are coalesced: a request that finds the same query already being loaded under the
+ * counter it read itself waits for that load instead of running the query again (after a change,
+ * a burst of requests for one page costs one query, not one per request; on PGlite, whose single
+ * thread runs them one after another, this is what keeps the burst short). That answer is as
+ * fresh as the waiter needs: the counter it read shows that nothing changed since the load read
+ * the same counter, and the load's query began after that read.
  */
 export class ReadModelCache<V> {
 	/** Per database: one process may hold several (the tests do), and counters are per database. */
 	private readonly byDatabase = new WeakMap<Executor, Map<string, Entry<V>>>();
+	/** Loads under way, per database and key, with the counter each was started under. */
+	private readonly loading = new WeakMap<Executor, Map<string, { counter: number; value: Promise<V> }>>();
 	hits = 0;
 	misses = 0;
+	/** Requests answered by a load another request had started (no query of their own). */
+	coalesced = 0;
 
 	constructor(
-		private readonly name: CounterName,
-		private readonly maxEntries = 256
-	) {}
+		readonly name: CounterName,
+		private readonly maxEntries = 256,
+		/** Counted in {@link cacheLookups} (/metrics); tests' private caches are not. */
+		register = false
+	) {
+		if (register) registered.push(this as ReadModelCache<unknown>);
+	}
 
 	async get(db: Executor, key: string, load: () => Promise<V>): Promise<V> {
 		let entries = this.byDatabase.get(db);
 		if (!entries) this.byDatabase.set(db, (entries = new Map()));
+		let loads = this.loading.get(db);
+		if (!loads) this.loading.set(db, (loads = new Map()));
 		const counter = await readCounter(db, this.name);
 		const entry = entries.get(key);
 		if (entry && entry.counter === counter && counter >= 0) {
@@ -66,22 +83,43 @@ export class ReadModelCache<V> {
 			this.hits++;
 			return entry.value;
 		}
-		this.misses++;
-		const value = await load();
-		if (counter >= 0) {
-			entries.delete(key);
-			entries.set(key, { counter, value });
-			while (entries.size > this.maxEntries) {
-				const oldest = entries.keys().next().value;
-				if (oldest === undefined) break;
-				entries.delete(oldest);
-			}
+		const pending = loads.get(key);
+		if (pending && pending.counter === counter && counter >= 0) {
+			this.coalesced++;
+			return pending.value;
 		}
-		return value;
+		this.misses++;
+		const value = load();
+		const mine = { counter, value };
+		if (counter >= 0) loads.set(key, mine);
+		try {
+			const loaded = await value;
+			// Never replace an answer read under a newer counter with an older one.
+			const current = entries.get(key);
+			if (counter >= 0 && !(current && current.counter > counter)) {
+				entries.delete(key);
+				entries.set(key, { counter, value: loaded });
+				while (entries.size > this.maxEntries) {
+					const oldest = entries.keys().next().value;
+					if (oldest === undefined) break;
+					entries.delete(oldest);
+				}
+			}
+			return loaded;
+		} finally {
+			if (loads.get(key) === mine) loads.delete(key);
+		}
 	}
 
 	/** Entries held for one database. */
 	size(db: Executor): number {
 		return this.byDatabase.get(db)?.size ?? 0;
 	}
+}
+
+const registered: Array<ReadModelCache<unknown>> = [];
+
+/** Hits and misses of the product's caches since the process started (for /metrics). */
+export function cacheLookups(): Array<{ cache: CounterName; hits: number; misses: number; coalesced: number }> {
+	return registered.map((c) => ({ cache: c.name, hits: c.hits, misses: c.misses, coalesced: c.coalesced }));
 }

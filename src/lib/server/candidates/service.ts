@@ -1,11 +1,12 @@
 import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { normalizeTags } from '../../domain/normalize';
 import { boardColumns } from '../../domain/pipeline-rules';
-import { can, type Relation } from '../../permissions';
+import { can, isAdminRole, type Relation } from '../../permissions';
 import type { CreateCandidateInput, ListCandidatesQuery, UpdateCandidateInput } from '../../schemas/candidates';
 import { subjectOf, type Actor } from '../actor';
 import { recordActivities, recordActivity } from '../activity/service';
 import { auditSnapshot, recordAudit, recordAudits } from '../audit/audit';
+import { ReadModelCache } from '../cache/read-model-cache';
 import type { Executor } from '../db/client';
 import { lockForUpdate } from '../db/locking';
 import { inTransaction } from '../db/transaction';
@@ -407,16 +408,51 @@ export async function listCandidates(
 	rt: Runtime,
 	actor: Actor,
 	q: ListCandidatesQuery
-): Promise<Page<PublicCandidate & { rank?: number }>> {
+): Promise<Page<CandidateListItem>> {
 	assertCan(actor, 'list');
+	const key = `${listVisibilityKey(actor)}\n${JSON.stringify(q)}`;
+	return listCache.get(rt.db, key, () => queryCandidates(rt.db, q));
+}
+
+export type CandidateListItem = PublicCandidate & { rank?: number };
+
+/**
+ * List pages per caller and query, served from memory while the `candidates_list` counter
+ * (migration 0012: bumped in the writing transaction by every change to candidates, their
+ * identities, applications, requirements' owners and departments, the department tree, users'
+ * departments and interview panels) stands still. A text search costs 2–12 ms of database work
+ * proportional to its matches (bitmap scan, a rank for each, the exact count); a hit costs one
+ * primary-key read. Bounded: least recently used out first.
+ */
+const listCache = new ReadModelCache<Page<CandidateListItem>>('candidates_list', 512, true);
+
+/**
+ * What of the caller a list answer depends on, so that two callers who may see different
+ * candidates never share a cached answer. Admins see every candidate: one entry per role. Every
+ * other role may come to see a subset that depends on who they are (their departments, their
+ * own requirements, an interviewer's panels), so they are keyed by user as well — safe whatever
+ * that subset is, since everything it is computed from bumps the counter.
+ *
+ * DEPARTMENT SCOPE: when the department filter lands in this list, key by
+ * `candidateVisibilityKey(actor, scope)` from the scope module here instead (users with the same
+ * scope can then share entries); it must stay a function of everything the filter reads.
+ */
+export function listVisibilityKey(actor: Actor): string {
+	if (!actor.userId || !actor.role) return 'system';
+	if (isAdminRole(actor.role)) return `role:${actor.role}`;
+	return `role:${actor.role}|user:${actor.userId}`;
+}
+
+/** One list page from the database (no cache). */
+export async function queryCandidates(db: Executor, q: ListCandidatesQuery): Promise<Page<CandidateListItem>> {
 	const tsquery = q.q ? toPrefixQuery(q.q) : null;
 	if (q.q && !tsquery) return { items: [], total: 0, page: q.page, pageSize: q.page_size };
 	// The caller's visibility is part of the query itself (a cache of its results keys on
 	// `candidateVisibilityKey`).
 	const where = candidateFilter(q, tsquery, await candidateVisibility(rt.db, actor));
 	if (!tsquery) {
-		const [{ total }] = await rt.db.select({ total: count() }).from(candidates).where(where);
-		const rows = await rt.db
+		const [{ total }] = await db.select({ total: count() }).from(candidates).where(where);
+		const rows = await db
 			.select()
 			.from(candidates)
 			.where(where)
@@ -438,7 +474,7 @@ export async function listCandidates(
 	// page (a window count).
 	const query = sql`to_tsquery('simple', ${tsquery})`;
 	const rank = sql<number>`(ts_rank(${candidates.rankVector}, ${query}) + ${CV_ONLY_RANK})::real`;
-	const { rows, total } = await rt.db.transaction(async (tx) => {
+	const { rows, total } = await db.transaction(async (tx) => {
 		await tx.execute(sql`set local enable_seqscan = off`);
 		const ranked = await tx
 			.select({ id: candidates.id, rank, total: sql<number>`count(*) over ()` })

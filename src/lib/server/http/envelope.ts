@@ -28,15 +28,41 @@ export function created(data: unknown, message?: string) {
 	return ok(data, { status: 201, message });
 }
 
-/** A list answer: `data: { items, pagination }`. */
-export function paginated<T>(page: Page<T>, mapItem: (item: T) => unknown = (item) => item) {
-	const pagination: Pagination = {
+function paginationOf(page: Page<unknown>): Pagination {
+	return {
 		page: page.page,
 		page_size: page.pageSize,
 		total_items: page.total,
 		total_pages: Math.max(1, Math.ceil(page.total / page.pageSize))
 	};
-	return ok({ items: page.items.map(mapItem), pagination });
+}
+
+/** A list answer: `data: { items, pagination }`. */
+export function paginated<T>(page: Page<T>, mapItem: (item: T) => unknown = (item) => item) {
+	return ok({ items: page.items.map(mapItem), pagination: paginationOf(page) });
+}
+
+/** The JSON of `data` of pages answered more than once (see {@link paginatedShared}). */
+const sharedPageData = new WeakMap<Page<unknown>, string>();
+const encoder = new TextEncoder();
+
+/**
+ * {@link paginated} for a page object that is answered many times — one held by a read-model
+ * cache, which never changes a page once stored: its data is shaped and serialised once, on its
+ * first answer, and spliced into each envelope after. The body is byte for byte what `paginated`
+ * gives (same keys in the same order, a fresh timestamp).
+ */
+export function paginatedShared<T>(page: Page<T>): Response {
+	let data = sharedPageData.get(page);
+	if (data === undefined) {
+		data = JSON.stringify(toApiShape({ items: page.items, pagination: paginationOf(page) }));
+		sharedPageData.set(page, data);
+	}
+	const bytes = encoder.encode(`{"success":true,"data":${data},"timestamp":"${new Date().toISOString()}"}`);
+	return new Response(bytes, {
+		status: 200,
+		headers: { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) }
+	});
 }
 
 export interface ErrorBody {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { cacheLookups } from '../cache/read-model-cache';
 
 /** Prometheus metrics of one process. A registry per runtime keeps tests independent. */
 export class Metrics {
@@ -83,6 +84,22 @@ export class Metrics {
 		labelNames: ['kind'] as const,
 		buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
 		registers: [this.registry]
+	});
+
+	/** Read-model caches (requirements list, candidates list): lookups served from memory or not. */
+	readonly cacheLookups = new Counter({
+		name: 'read_model_cache_lookups_total',
+		help: 'Lookups of the in-process read-model caches by cache and outcome (hit; miss: a query; coalesced: a wait for a miss already loading)',
+		labelNames: ['cache', 'outcome'] as const,
+		registers: [this.registry],
+		collect() {
+			this.reset();
+			for (const c of cacheLookups()) {
+				if (c.hits) this.inc({ cache: c.cache, outcome: 'hit' }, c.hits);
+				if (c.misses) this.inc({ cache: c.cache, outcome: 'miss' }, c.misses);
+				if (c.coalesced) this.inc({ cache: c.cache, outcome: 'coalesced' }, c.coalesced);
+			}
+		}
 	});
 
 	constructor(collectProcessMetrics = true) {

@@ -100,7 +100,7 @@ function authorizeOn(actor: Actor, scope: DepartmentScope, action: 'update' | 'm
  * one) has changed: the list is the most read page of the product, and its query with joins
  * and row mapping cost several times the rest of the request.
  */
-const listCache = new ReadModelCache<Page<RequirementView>>('requirements_list');
+const listCache = new ReadModelCache<Page<RequirementView>>('requirements_list', 256, true);
 
 /** Requirements by status, department, hiring manager and text, paginated. */
 export async function listRequirements(

@@ -1,13 +1,16 @@
 import { createCandidateInput, duplicateQuery, listCandidatesQuery } from '$lib/schemas/candidates';
 import { createCandidate, listCandidates } from '$lib/server/candidates/service';
-import { created, paginated } from '$lib/server/http/envelope';
+import { created, paginatedShared } from '$lib/server/http/envelope';
 import { endpoint, requireUser } from '$lib/server/http/endpoint';
 import { readJson, readQuery } from '$lib/server/http/input';
 
-/** Candidates by text (incl. CV text), tag, source, requirement, stage, creation date. */
+/**
+ * Candidates by text (incl. CV text), tag, source, requirement, stage, creation date. Pages
+ * come from the list cache (the same object while nothing changed): serialised once each.
+ */
 export const GET = endpoint(async (event, { rt, actor }) => {
 	requireUser(event);
-	return paginated(await listCandidates(rt, actor, readQuery(event.url, listCandidatesQuery)));
+	return paginatedShared(await listCandidates(rt, actor, readQuery(event.url, listCandidatesQuery)));
 });
 
 /** Creates a candidate; a duplicate → 409 with the match unless `?allow_duplicate=true`. */

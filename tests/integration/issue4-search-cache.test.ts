@@ -1,0 +1,269 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ReadModelCache, readCounter } from '../../src/lib/server/cache/read-model-cache';
+import { listVisibilityKey } from '../../src/lib/server/candidates/service';
+import { startProcess, type RunningProcess } from '../helpers/app';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { BACKENDS, TEST_REDIS_URL } from '../helpers/env';
+import {
+	addApplication,
+	client,
+	createCandidate,
+	createMember,
+	createOrg,
+	openRequirement,
+	startApp,
+	uploadCvText,
+	type Client,
+	type Member,
+	type Org,
+	type RunningApp
+} from '../helpers/hiring';
+
+/**
+ * The candidates list and its full-text search are cached per query and caller while the
+ * `candidates_list` change counter (migration 0012), bumped by triggers in the writing
+ * transaction, stands still. These tests hold it to never serving a stale answer — after a
+ * create, an edit, extracted CV text, a stage move, a merge, a deletion, a write by another
+ * process or behind the API — and to never sharing an answer between callers who may see
+ * different candidates.
+ */
+describe.each(BACKENDS)('candidates list counter on %s', (backend) => {
+	let database: TestDatabase;
+
+	beforeAll(async () => {
+		database = await createTestDatabase(backend);
+	});
+	afterAll(async () => {
+		await database?.close();
+	});
+
+	const bump = async (statement: string) => {
+		const before = await readCounter(database.handle.db, 'candidates_list');
+		await database.handle.rows(statement);
+		return (await readCounter(database.handle.db, 'candidates_list')) - before;
+	};
+
+	it('is bumped once per statement by what the list shows or who may see it, and by nothing else', async () => {
+		expect(await readCounter(database.handle.db, 'candidates_list')).toBeGreaterThanOrEqual(0);
+		expect(await bump(`update candidates set cv_text = cv_text where false`)).toBe(1);
+		expect(await bump(`delete from candidates where false`)).toBe(1);
+		expect(await bump(`delete from candidate_identities where false`)).toBe(1);
+		expect(await bump(`update applications set stage = stage where false`)).toBe(1);
+		expect(await bump(`update applications set deleted_at = now() where false`)).toBe(1);
+		expect(await bump(`delete from applications where false`)).toBe(1);
+		expect(await bump(`update requirements set department_id = department_id where false`)).toBe(1);
+		expect(await bump(`update requirements set hiring_manager_id = hiring_manager_id where false`)).toBe(1);
+		expect(await bump(`update departments set parent_id = parent_id where false`)).toBe(1);
+		expect(await bump(`delete from user_departments where false`)).toBe(1);
+		expect(await bump(`delete from interview_panelists where false`)).toBe(1);
+		// A card reordered in its column, a requirement retitled, a department renamed: no list
+		// answer changes.
+		expect(await bump(`update applications set rank = rank where false`)).toBe(0);
+		expect(await bump(`update requirements set title = title where false`)).toBe(0);
+		expect(await bump(`update departments set name = name where false`)).toBe(0);
+	});
+
+	it('does not move when the changing transaction rolls back', async () => {
+		const before = await readCounter(database.handle.db, 'candidates_list');
+		await expect(
+			database.handle.db.transaction(async (tx) => {
+				await tx.execute('update candidates set name = name where false');
+				throw new Error('roll back');
+			})
+		).rejects.toThrow('roll back');
+		expect(await readCounter(database.handle.db, 'candidates_list')).toBe(before);
+	});
+
+	it('runs one query for concurrent misses under the same counter, and a query of its own after a change', async () => {
+		const db = database.handle.db;
+		const cache = new ReadModelCache<string>('candidates_list');
+		let loads = 0;
+		let release = () => {};
+		const gate = new Promise<void>((resolve) => (release = resolve));
+		const slow = async () => {
+			const n = ++loads;
+			await gate;
+			return `answer ${n}`;
+		};
+		const first = cache.get(db, 'q', slow);
+		await vi.waitFor(() => expect(loads).toBe(1));
+		const second = cache.get(db, 'q', slow);
+		await vi.waitFor(() => expect(cache.coalesced).toBe(1));
+		// A change committed while the first load runs: a later request must not take its answer.
+		await database.handle.rows(`update candidates set name = name where false`);
+		const third = cache.get(db, 'q', slow);
+		await vi.waitFor(() => expect(loads).toBe(2));
+		release();
+		expect(await first).toBe('answer 1');
+		expect(await second).toBe('answer 1');
+		expect(await third).toBe('answer 2');
+		expect(cache.misses).toBe(2);
+		// The newer answer is the one kept.
+		expect(await cache.get(db, 'q', slow)).toBe('answer 2');
+		expect(cache.hits).toBe(1);
+	});
+});
+
+describe('candidates list cache key', () => {
+	it('separates roles, and every non-admin user from every other', () => {
+		const admin = listVisibilityKey({ userId: 'u1', role: 'admin' });
+		const recruiterA = listVisibilityKey({ userId: 'u2', role: 'recruiter' });
+		const recruiterB = listVisibilityKey({ userId: 'u3', role: 'recruiter' });
+		const viewer = listVisibilityKey({ userId: 'u2', role: 'viewer' });
+		expect(new Set([admin, recruiterA, recruiterB, viewer]).size).toBe(4);
+		// Admins see every candidate whoever they are.
+		expect(listVisibilityKey({ userId: 'u9', role: 'admin' })).toBe(admin);
+	});
+});
+
+describe.each(BACKENDS)('candidates list stays fresh through the API on %s', (backend) => {
+	let running: RunningApp;
+	let org: Org;
+	let recruiter: Member;
+	/** Postgres: a second web process on the same database, with its own cache. */
+	let other: RunningProcess | undefined;
+	let sqlClient: pg.Client | undefined;
+
+	beforeAll(async () => {
+		running = await startApp(backend);
+		org = await createOrg(running);
+		recruiter = org.recruiter;
+		if (backend === 'postgres') {
+			other = await startProcess({
+				role: 'web',
+				env: { DATABASE_URL: running.database!.url!, REDIS_URL: TEST_REDIS_URL, RATE_LIMIT_PER_MINUTE: '0' }
+			});
+			sqlClient = new pg.Client({ connectionString: running.database!.url });
+			await sqlClient.connect();
+		}
+	});
+	afterAll(async () => {
+		await sqlClient?.end();
+		await other?.stop();
+		await running?.close();
+	});
+
+	async function ids(query: string, api: Client = recruiter.api) {
+		const res = await api.get(`/candidates?${query}`);
+		expect(res.status, JSON.stringify(res.body)).toBe(200);
+		return {
+			ids: (res.body.data.items as Array<{ id: string }>).map((c) => c.id),
+			total: res.body.data.pagination.total_items as number,
+			items: res.body.data.items as Array<Record<string, any>>
+		};
+	}
+
+	/** This cache's lookups in the app's /metrics. */
+	async function lookups(baseUrl = running.url) {
+		const text = await (await fetch(`${baseUrl}/metrics`)).text();
+		const value = (outcome: string) => {
+			const m = new RegExp(
+				`read_model_cache_lookups_total\\{cache="candidates_list",outcome="${outcome}"\\} (\\d+)`
+			).exec(text);
+			return m ? Number(m[1]) : 0;
+		};
+		return { hits: value('hit'), misses: value('miss') };
+	}
+
+	it('serves a repeated search from memory, and a create, an edit and a deletion on the very next one', async () => {
+		expect((await ids('q=quokkafresh')).ids).toEqual([]);
+		const before = await lookups();
+		expect((await ids('q=quokkafresh')).ids).toEqual([]);
+		const after = await lookups();
+		expect(after.hits - before.hits).toBe(1);
+		expect(after.misses - before.misses).toBe(0);
+
+		const created = await createCandidate(recruiter, { name: 'Quokkafresh Probe', current_title: 'Engineer' });
+		expect((await ids('q=quokkafresh')).ids).toEqual([created.id]);
+		// The list without text is cached too.
+		const firstPage = await ids('page_size=100');
+		expect(firstPage.ids).toContain(created.id);
+
+		const edited = await recruiter.api.patch(`/candidates/${created.id}`, {
+			current_title: 'Wombatwrangler',
+			version: created.version
+		});
+		expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+		expect((await ids('q=wombatwrangler')).ids).toEqual([created.id]);
+		expect((await ids('q=quokkafresh')).items[0].current_title).toBe('Wombatwrangler');
+		// Twice: the hit is the fresh answer too.
+		expect((await ids('q=quokkafresh')).items[0].current_title).toBe('Wombatwrangler');
+
+		const deleted = await org.admin.api.delete(`/candidates/${created.id}`);
+		expect(deleted.status, JSON.stringify(deleted.body)).toBeLessThan(300);
+		expect((await ids('q=quokkafresh')).ids).toEqual([]);
+		expect((await ids('page_size=100')).ids).not.toContain(created.id);
+	});
+
+	it('finds a candidate by CV text as soon as the extraction job has written it', async () => {
+		const c = await createCandidate(recruiter, { name: 'Cv Cache Probe' });
+		expect((await ids('q=zygomorphic')).ids).toEqual([]);
+		expect((await ids('q=zygomorphic')).ids).toEqual([]);
+		await uploadCvText(running, recruiter, c.id, 'Ten years of zygomorphic flower research.');
+		expect((await ids('q=zygomorphic')).ids).toEqual([c.id]);
+	});
+
+	it('follows a stage move in the stage filter, and a merge', async () => {
+		const req = await openRequirement(org, 'Cache stage probe');
+		const c = await createCandidate(recruiter, { name: 'Stage Cache Probe', tags: ['stageprobe'] });
+		const app = await addApplication(recruiter, req.id, c.id);
+		const inStage = (stage: string) => ids(`tag=stageprobe&requirement_id=${req.id}&stage=${stage}`);
+		expect((await inStage('screening')).ids).toEqual([]);
+		expect((await inStage(app.stage)).ids).toEqual([c.id]);
+		const moved = await recruiter.api.patch(`/applications/${app.id}/stage`, {
+			stage: 'screening',
+			version: app.version
+		});
+		expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+		expect((await inStage('screening')).ids).toEqual([c.id]);
+		expect((await inStage(app.stage)).ids).toEqual([]);
+
+		const survivor = await createCandidate(recruiter, { name: 'Merge Cache Survivor', tags: ['mergeprobe'] });
+		const duplicate = await createCandidate(recruiter, {
+			name: 'Merge Cache Duplicate',
+			tags: ['mergeprobe'],
+			emails: ['merge.cache@example.org']
+		});
+		expect((await ids('tag=mergeprobe')).total).toBe(2);
+		expect((await ids('q=merge.cache%40example.org')).ids).toEqual([duplicate.id]);
+		const merged = await recruiter.api.post(`/candidates/${survivor.id}/merge`, { duplicate_id: duplicate.id });
+		expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+		expect((await ids('tag=mergeprobe')).ids).toEqual([survivor.id]);
+		expect((await ids('q=merge.cache%40example.org')).ids).toEqual([survivor.id]);
+	});
+
+	it('never shares an answer between callers who may see different candidates', async () => {
+		const second = await createMember(running, 'recruiter', 'Ruth Second');
+		await ids('q=sharingprobe');
+		await ids('q=sharingprobe');
+		// Another recruiter, a viewer, an admin: each is asked on its own (a miss), not served
+		// the first recruiter's entry.
+		const before = await lookups();
+		await ids('q=sharingprobe', second.api);
+		await ids('q=sharingprobe', org.viewer.api);
+		await ids('q=sharingprobe', org.admin.api);
+		const after = await lookups();
+		expect(after.misses - before.misses).toBe(3);
+		expect(after.hits - before.hits).toBe(0);
+		// A caller who may not list candidates is refused, whatever is cached.
+		expect((await org.interviewer.api.get('/candidates?q=sharingprobe')).status).toBe(403);
+	});
+
+	it('shows a change written by another process or behind the API (Postgres)', async () => {
+		if (!other || !sqlClient) return expect(backend).toBe('pglite');
+		const otherApi = client(other.url, recruiter.token);
+		const c = await createCandidate(recruiter, { name: 'Twoprocess Probe' });
+		expect((await ids('q=twoprocess', otherApi)).ids).toEqual([c.id]);
+		expect((await ids('q=twoprocess')).ids).toEqual([c.id]);
+
+		const edited = await recruiter.api.patch(`/candidates/${c.id}`, { current_title: 'Edited', version: c.version });
+		expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+		expect((await ids('q=twoprocess', otherApi)).items[0].current_title).toBe('Edited');
+
+		// Like the worker writing extracted CV text: no web process involved.
+		await sqlClient.query(`update candidates set current_title = 'Written behind the API' where id = $1`, [c.id]);
+		expect((await ids('q=twoprocess')).items[0].current_title).toBe('Written behind the API');
+		expect((await ids('q=twoprocess', otherApi)).items[0].current_title).toBe('Written behind the API');
+	});
+});
