@@ -106,14 +106,18 @@ describe.each(BACKENDS)('candidates list counter on %s', (backend) => {
 });
 
 describe('candidates list cache key', () => {
-	it('separates roles, and every non-admin user from every other', () => {
-		const admin = listVisibilityKey({ userId: 'u1', role: 'admin' });
-		const recruiterA = listVisibilityKey({ userId: 'u2', role: 'recruiter' });
-		const recruiterB = listVisibilityKey({ userId: 'u3', role: 'recruiter' });
-		const viewer = listVisibilityKey({ userId: 'u2', role: 'viewer' });
-		expect(new Set([admin, recruiterA, recruiterB, viewer]).size).toBe(4);
-		// Admins see every candidate whoever they are.
-		expect(listVisibilityKey({ userId: 'u9', role: 'admin' })).toBe(admin);
+	it('separates roles and what the department scope shows; the whole organisation shares by role', () => {
+		const engineering = new Set(['d-eng']);
+		const admin = listVisibilityKey({ userId: 'u1', role: 'admin' }, null);
+		const recruiter = listVisibilityKey({ userId: 'u2', role: 'recruiter' }, null);
+		const viewer = listVisibilityKey({ userId: 'u2', role: 'viewer' }, null);
+		// Scoped users also see their own requirements and panels: keyed by user as well.
+		const scopedA = listVisibilityKey({ userId: 'u3', role: 'recruiter' }, engineering);
+		const scopedB = listVisibilityKey({ userId: 'u4', role: 'recruiter' }, engineering);
+		const scopedOther = listVisibilityKey({ userId: 'u3', role: 'recruiter' }, new Set(['d-sales']));
+		expect(new Set([admin, recruiter, viewer, scopedA, scopedB, scopedOther]).size).toBe(6);
+		expect(listVisibilityKey({ userId: 'u9', role: 'admin' }, null)).toBe(admin);
+		expect(listVisibilityKey({ userId: 'u5', role: 'recruiter' }, null)).toBe(recruiter);
 	});
 });
 
@@ -235,17 +239,23 @@ describe.each(BACKENDS)('candidates list stays fresh through the API on %s', (ba
 
 	it('never shares an answer between callers who may see different candidates', async () => {
 		const second = await createMember(running, 'recruiter', 'Ruth Second');
+		const scoped = await createMember(running, 'recruiter', 'Sam Scoped');
+		const assigned = await org.admin.api.patch(`/users/${scoped.id}`, { department_ids: [org.departmentId] });
+		expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
 		await ids('q=sharingprobe');
 		await ids('q=sharingprobe');
-		// Another recruiter, a viewer, an admin: each is asked on its own (a miss), not served
-		// the first recruiter's entry.
+		// A recruiter limited to a department, a viewer, an admin: each is asked on its own (a
+		// miss), not served the first recruiter's entry…
 		const before = await lookups();
-		await ids('q=sharingprobe', second.api);
+		await ids('q=sharingprobe', scoped.api);
 		await ids('q=sharingprobe', org.viewer.api);
 		await ids('q=sharingprobe', org.admin.api);
 		const after = await lookups();
 		expect(after.misses - before.misses).toBe(3);
 		expect(after.hits - before.hits).toBe(0);
+		// …while another recruiter of the whole organisation sees what the first sees: shared.
+		await ids('q=sharingprobe', second.api);
+		expect((await lookups()).hits - after.hits).toBe(1);
 		// A caller who may not list candidates is refused, whatever is cached.
 		expect((await org.interviewer.api.get('/candidates?q=sharingprobe')).status).toBe(403);
 	});

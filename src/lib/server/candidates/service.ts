@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { normalizeTags } from '../../domain/normalize';
 import { boardColumns } from '../../domain/pipeline-rules';
-import { can, isAdminRole, type Relation } from '../../permissions';
+import { can, type Relation } from '../../permissions';
 import type { CreateCandidateInput, ListCandidatesQuery, UpdateCandidateInput } from '../../schemas/candidates';
 import { subjectOf, type Actor } from '../actor';
 import { recordActivities, recordActivity } from '../activity/service';
@@ -28,8 +28,13 @@ import type { Runtime } from '../runtime';
 import { findDuplicates, identitiesOf, writeIdentities, type DuplicateMatch } from './identities';
 import { mirrorToBoard } from '../pipeline/service';
 import { assertCandidateInScope, assertCanReadCandidate } from './relations';
-import { applicationVisibilityCondition, candidateVisibility, visibleCandidateIds } from './visibility';
-import { departmentScope } from '../scope/departments';
+import {
+	applicationVisibilityCondition,
+	candidateVisibilityCondition,
+	candidateVisibilityKey,
+	visibleCandidateIds
+} from './visibility';
+import { departmentScope, type DepartmentScope } from '../scope/departments';
 
 /** A candidate as the API shows it (no CV text: it is large and has its own endpoint). */
 export function publicCandidate(c: Candidate) {
@@ -410,8 +415,9 @@ export async function listCandidates(
 	q: ListCandidatesQuery
 ): Promise<Page<CandidateListItem>> {
 	assertCan(actor, 'list');
-	const key = `${listVisibilityKey(actor)}\n${JSON.stringify(q)}`;
-	return listCache.get(rt.db, key, () => queryCandidates(rt.db, q));
+	const scope = await departmentScope(rt.db, actor);
+	const key = `${listVisibilityKey(actor, scope)}\n${JSON.stringify(q)}`;
+	return listCache.get(rt.db, key, () => queryCandidates(rt.db, q, candidateVisibilityCondition(scope, actor)));
 }
 
 export type CandidateListItem = PublicCandidate & { rank?: number };
@@ -428,28 +434,26 @@ const listCache = new ReadModelCache<Page<CandidateListItem>>('candidates_list',
 
 /**
  * What of the caller a list answer depends on, so that two callers who may see different
- * candidates never share a cached answer. Admins see every candidate: one entry per role. Every
- * other role may come to see a subset that depends on who they are (their departments, their
- * own requirements, an interviewer's panels), so they are keyed by user as well — safe whatever
- * that subset is, since everything it is computed from bumps the counter.
- *
- * DEPARTMENT SCOPE: when the department filter lands in this list, key by
- * `candidateVisibilityKey(actor, scope)` from the scope module here instead (users with the same
- * scope can then share entries); it must stay a function of everything the filter reads.
+ * candidates never share a cached answer: their role, and what the department scope lets them
+ * see (`candidateVisibilityKey`: `all` for the whole organisation; for a scoped user their id
+ * and departments — their own requirements and panels count too). Everything that decides it
+ * (user departments, the department tree, requirements' owners, panels) bumps the counter.
  */
-export function listVisibilityKey(actor: Actor): string {
+export function listVisibilityKey(actor: Actor, scope: DepartmentScope): string {
 	if (!actor.userId || !actor.role) return 'system';
-	if (isAdminRole(actor.role)) return `role:${actor.role}`;
-	return `role:${actor.role}|user:${actor.userId}`;
+	return `role:${actor.role}|${candidateVisibilityKey(actor, scope)}`;
 }
 
 /** One list page from the database (no cache). */
-export async function queryCandidates(db: Executor, q: ListCandidatesQuery): Promise<Page<CandidateListItem>> {
+export async function queryCandidates(
+	db: Executor,
+	q: ListCandidatesQuery,
+	visibility: SQL | undefined
+): Promise<Page<CandidateListItem>> {
 	const tsquery = q.q ? toPrefixQuery(q.q) : null;
 	if (q.q && !tsquery) return { items: [], total: 0, page: q.page, pageSize: q.page_size };
-	// The caller's visibility is part of the query itself (a cache of its results keys on
-	// `candidateVisibilityKey`).
-	const where = candidateFilter(q, tsquery, await candidateVisibility(rt.db, actor));
+	// The caller's visibility is part of the query itself (the cache keys on it).
+	const where = candidateFilter(q, tsquery, visibility);
 	if (!tsquery) {
 		const [{ total }] = await db.select({ total: count() }).from(candidates).where(where);
 		const rows = await db
