@@ -225,6 +225,7 @@ describe('departments, job levels and approval workflows in the admin pages', ()
 		await dialog.waitFor({ state: 'detached' });
 		await page.getByTestId('admin-banner').getByText('Alan Turing now works for Engineering › Backend.').waitFor();
 		await expect.poll(() => worksFor.innerText()).toContain('Engineering › Backend');
+		await page.screenshot({ path: 'test-results/admin-users-works-for.png' });
 		expect((await adminApi.get(`/users/${lead.id}`)).body.data.department_ids).toEqual([backend!.id]);
 
 		// Cleared: the whole organisation again.
