@@ -21,10 +21,12 @@ describe('departments, job levels and approval workflows in the admin pages', ()
 	let hm: { api: Client; id: string; email: string };
 	let lead: { api: Client; id: string; email: string };
 	let head: { api: Client; id: string; email: string };
+	let adminApi: Client;
 
 	beforeAll(async () => {
 		app = await startAppForBrowser();
 		const { api: admin } = await registerAdmin(app.url, ADMIN_EMAIL);
+		adminApi = admin;
 		hm = await createUser(app.url, admin, 'hiring_manager', 'Hedy Lamarr');
 		lead = await createUser(app.url, admin, 'approver', 'Alan Turing');
 		head = await createUser(app.url, admin, 'approver', 'Grace Hopper');
@@ -200,5 +202,43 @@ describe('departments, job levels and approval workflows in the admin pages', ()
 		await page.getByTestId('notification-panel').waitFor();
 		await fits('the notifications panel');
 		expect(phone.problems).toEqual([]);
+	});
+
+	it('assigns the departments a user works for on the users page, and back to the whole organisation', async () => {
+		const page = desktop.page;
+		const departments = await adminApi.get('/departments');
+		const backend = (departments.body.data.items as Array<{ id: string; name: string }>).find(
+			(d) => d.name === 'Backend'
+		);
+		expect(backend, 'the Backend department of the first test').toBeTruthy();
+		await page.goto('/admin');
+		const row = page.locator(`[data-testid="user-row"][data-email="${lead.email}"]`);
+		const worksFor = row.getByTestId('user-departments');
+		await expect(worksFor.innerText()).resolves.toContain('Whole organisation');
+
+		await row.getByRole('button', { name: 'Departments of Alan Turing' }).click();
+		let dialog = page.getByRole('dialog', { name: 'Departments of Alan Turing' });
+		await dialog.getByLabel('Backend', { exact: true }).check();
+		await dialog.getByTestId('departments-summary').getByText('1 department (and those under them)').waitFor();
+		await page.screenshot({ path: 'test-results/admin-user-departments.png' });
+		await dialog.getByRole('button', { name: 'Save departments' }).click();
+		await dialog.waitFor({ state: 'detached' });
+		await page.getByTestId('admin-banner').getByText('Alan Turing now works for Engineering › Backend.').waitFor();
+		await expect.poll(() => worksFor.innerText()).toContain('Engineering › Backend');
+		await page.screenshot({ path: 'test-results/admin-users-works-for.png' });
+		expect((await adminApi.get(`/users/${lead.id}`)).body.data.department_ids).toEqual([backend!.id]);
+
+		// Cleared: the whole organisation again.
+		await row.getByRole('button', { name: 'Departments of Alan Turing' }).click();
+		dialog = page.getByRole('dialog', { name: 'Departments of Alan Turing' });
+		await expect(dialog.getByLabel('Backend', { exact: true }).isChecked()).resolves.toBe(true);
+		await dialog.getByRole('button', { name: 'Whole organisation' }).click();
+		await dialog.getByTestId('departments-summary').getByText('Whole organisation').waitFor();
+		await dialog.getByRole('button', { name: 'Save departments' }).click();
+		await dialog.waitFor({ state: 'detached' });
+		await page.getByTestId('admin-banner').getByText('Alan Turing now works for the whole organisation.').waitFor();
+		await expect.poll(() => worksFor.innerText()).toContain('Whole organisation');
+		expect((await adminApi.get(`/users/${lead.id}`)).body.data.department_ids).toEqual([]);
+		expect(desktop.problems).toEqual([]);
 	});
 });

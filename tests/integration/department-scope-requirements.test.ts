@@ -34,6 +34,7 @@ describe.each(BACKENDS)('department scope of requirements on %s', (backend) => {
 	const req = { eng: '', platform: '', sales: '' };
 	const app = { eng: '', sales: '' };
 	let salesVersion = 0;
+	const interview = { onPanel: '', notOnPanel: '', inScope: '' };
 	const opened: OpenedTestDocument[] = [];
 
 	const ids = (items: Array<{ id: string }>) => items.map((i) => i.id);
@@ -148,6 +149,15 @@ describe.each(BACKENDS)('department scope of requirements on %s', (backend) => {
 		).toBe(404);
 		// Nor can their role change it.
 		expect((await scoped.api.post(`/requirements/${req.sales}/hold`, {})).status).toBe(403);
+		expect((await scoped.api.put(`/requirements/${req.sales}/scorecard-templates`, { templates: {} })).status).toBe(
+			403
+		);
+		const bulk = await scoped.api.post(`/requirements/${req.sales}/pipeline/bulk`, {
+			action: 'tag',
+			application_ids: [app.sales],
+			tags: ['nope']
+		});
+		expect(bulk.status).toBe(403);
 		const move = await scoped.api.patch(`/applications/${app.sales}/stage`, {
 			stage: 'screening',
 			version: salesVersion
@@ -159,6 +169,14 @@ describe.each(BACKENDS)('department scope of requirements on %s', (backend) => {
 		expect((await scoped.api.get(`/requirements/${req.eng}/pipeline`)).body.data.cards).toHaveLength(1);
 		expect((await scoped.api.get(`/applications/${app.eng}`)).status).toBe(200);
 		expect((await scoped.api.post(`/requirements/${req.eng}/comments`, { body: 'mine' })).status).toBe(201);
+		expect((await scoped.api.put(`/requirements/${req.eng}/scorecard-templates`, { templates: {} })).status).toBe(200);
+		const tagged = await scoped.api.post(`/requirements/${req.eng}/pipeline/bulk`, {
+			action: 'tag',
+			application_ids: [app.eng],
+			tags: ['shortlist']
+		});
+		expect(tagged.status, JSON.stringify(tagged.body)).toBe(200);
+		expect(tagged.body.data.succeeded).toBe(1);
 
 		// An unassigned recruiter and the admin see all three.
 		for (const who of [org.recruiter, org.admin]) {
@@ -206,6 +224,7 @@ describe.each(BACKENDS)('department scope of requirements on %s', (backend) => {
 		const onPanel = withSid.body.data.interview.id as string;
 		const notOnPanel = without.body.data.interview.id as string;
 		const inScope = engInterview.body.data.interview.id as string;
+		Object.assign(interview, { onPanel, notOnPanel, inScope });
 
 		expect((await scoped.api.get(`/interviews/${onPanel}`)).status).toBe(200);
 		expect((await scoped.api.get(`/interviews/${notOnPanel}`)).status).toBe(403);
@@ -281,6 +300,16 @@ describe.each(BACKENDS)('department scope of requirements on %s', (backend) => {
 			'read-write'
 		);
 		await expect(open(documentNames.pipeline(req.eng), scoped).authenticated).resolves.toBe('read-write');
+		// Interview notes: their own panel's, yes; another panel of that department, no.
+		await expect(open(documentNames.interviewNotes(interview.notOnPanel), scoped).authenticated).rejects.toThrow(
+			/forbidden/
+		);
+		await expect(open(documentNames.interviewNotes(interview.onPanel), scoped).authenticated).resolves.toBe(
+			'read-write'
+		);
+		await expect(open(documentNames.interviewNotes(interview.inScope), scoped).authenticated).resolves.toBe(
+			'read-write'
+		);
 		// The unassigned recruiter opens the Sales ones.
 		await expect(open(documentNames.pipeline(req.sales), org.recruiter).authenticated).resolves.toBe('read-write');
 		await expect(open(documentNames.requirementDescription(req.sales), org.recruiter).authenticated).resolves.toBe(

@@ -3,6 +3,7 @@ import { assignableRoles, can } from '$lib/permissions';
 import { listUsersQuery } from '$lib/schemas/users';
 import { actorOf } from '$lib/server/http/endpoint';
 import { getRuntime } from '$lib/server/registry';
+import { listDepartments } from '$lib/server/org/service';
 import { listUsers } from '$lib/server/users/service';
 import type { PageServerLoad } from './$types';
 
@@ -14,7 +15,9 @@ export const load: PageServerLoad = async (event) => {
 	const params = [...event.url.searchParams].filter(([, value]) => value.trim() !== '');
 	const parsed = listUsersQuery.safeParse(Object.fromEntries(params));
 	const q = parsed.success ? parsed.data : listUsersQuery.parse({});
-	const page = await listUsers(getRuntime(), actorOf(event), {
+	const rt = getRuntime();
+	const actor = actorOf(event);
+	const page = await listUsers(rt, actor, {
 		page: q.page,
 		pageSize: q.page_size,
 		q: q.q || undefined,
@@ -30,6 +33,8 @@ export const load: PageServerLoad = async (event) => {
 			pages: Math.max(1, Math.ceil(page.total / page.pageSize))
 		},
 		filter: { q: q.q ?? '', role: q.role ?? '', active: q.active ?? '' },
-		assignableRoles: assignableRoles(user.role)
+		assignableRoles: assignableRoles(user.role),
+		// For the "works for" picker: the department tree, by name.
+		departments: (await listDepartments(rt, actor)).map((d) => ({ id: d.id, name: d.name, parent_id: d.parentId }))
 	};
 };

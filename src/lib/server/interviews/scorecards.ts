@@ -127,8 +127,8 @@ export async function setRequirementTemplates(
 			.from(requirements)
 			.where(and(eq(requirements.id, requirementId), isNull(requirements.deletedAt)));
 		if (!req) throw new NotFound('Requirement');
-		const owner = req.hiringManagerId === actor.userId || req.createdBy === actor.userId;
-		if (!can(subjectOf(actor), 'manage', 'requirement', owner ? ['owner'] : [])) throw new Forbidden();
+		const relations = scopedRelationsTo(actor, req, await departmentScope(tx, actor));
+		if (!can(subjectOf(actor), 'manage', 'requirement', relations)) throw new Forbidden();
 		for (const [type, templateId] of Object.entries(templates)) {
 			await tx
 				.delete(requirementScorecardTemplates)

@@ -74,18 +74,6 @@ export async function getRequirement(rt: Runtime, actor: Actor, id: string): Pro
 	return withCapabilities(actor, view, await assertSeesRequirement(rt.db, actor, view));
 }
 
-/** The requirement row if the actor may see it (404 otherwise, as for a missing one). */
-export async function findVisibleRequirement(rt: Runtime, actor: Actor, id: string): Promise<Requirement> {
-	if (!can(subjectOf(actor), 'read', 'requirement')) throw new Forbidden();
-	const [row] = await rt.db
-		.select()
-		.from(requirements)
-		.where(and(eq(requirements.id, id), isNull(requirements.deletedAt)));
-	if (!row) throw new NotFound('Requirement');
-	await assertSeesRequirement(rt.db, actor, row);
-	return row;
-}
-
 /** Forbidden for a write the actor's relations do not allow (a requirement outside their departments). */
 function authorizeOn(actor: Actor, scope: DepartmentScope, action: 'update' | 'manage', message: string) {
 	return (row: Requirement) => {
