@@ -1,5 +1,5 @@
 import { createApi, raiseForLoad, type Department, type ListData } from '$lib/api/client';
-import type { Reports } from '$lib/server/reports/service';
+import type { Reports } from '$lib/schemas/reports';
 import type { PageLoad } from './$types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,5 @@
 import { csvCell } from '../candidates/transfer';
-import type { ReportKind } from '../../schemas/reports';
-import type { Reports } from './service';
+import type { ReportKind, Reports } from '../../schemas/reports';
 
 /** One CSV row of a report: what part of it, which item, which measure, the value. */
 type Row = [section: string, item: string, measure: string, value: number | string | null];

@@ -9,7 +9,18 @@ import { requirements } from '../db/schema';
 import { Forbidden } from '../errors';
 import type { Runtime } from '../runtime';
 import { departmentScope, requirementScopeCondition } from '../scope/departments';
-import type { ReportKind } from '../../schemas/reports';
+import type {
+	InterviewsReport,
+	OffersReport,
+	PipelineReport,
+	ReportKind,
+	Reports,
+	RequirementsReport,
+	SourcesReport,
+	TimeToHireReport
+} from '../../schemas/reports';
+
+type Num = number | null;
 
 /**
  * Reports for the hiring team. Every figure is computed in SQL over the requirements the caller
@@ -26,8 +37,6 @@ export interface ReportFilter {
 	/** YYYY-MM-DD, included. */
 	to?: string;
 }
-
-type Num = number | null;
 
 const DAY_SECONDS = 86_400;
 
@@ -93,15 +102,6 @@ const stageValues = sql.join(
 	sql`, `
 );
 
-export interface PipelineReport {
-	/** Applications created in the period, to the requirements in the report. */
-	applications: number;
-	stages: Array<{ key: string; label: string; reached: number; current: number; conversion: Num }>;
-	rejected: number;
-	withdrawn: number;
-	rejection_reasons: Array<{ reason: string | null; count: number }>;
-}
-
 /**
  * The funnel over the default stages for the applications created in the period: how many
  * reached each stage (stage history: an application that entered at stage A and got as far as
@@ -159,25 +159,6 @@ export async function pipelineReport(rt: Runtime, actor: Actor, f: ReportFilter)
 			.map((t) => ({ reason: t.reason, count: int(t.count) }))
 			.sort((a, b) => b.count - a.count || String(a.reason).localeCompare(String(b.reason)))
 	};
-}
-
-export interface TimeToHireReport {
-	/** Hires in the period (the application first entered `hired` then, and is still hired). */
-	hires: number;
-	days_to_hire: { median: Num; mean: Num };
-	/** Requirements filled in the period: opened → filled. */
-	filled_requirements: number;
-	days_to_fill: { median: Num; mean: Num };
-	/** Average days the period's hires spent in each stage (stage history durations). */
-	stage_days: Array<{ key: string; label: string; average: Num; moves: number }>;
-	departments: Array<{
-		department_id: string;
-		department: string;
-		hires: number;
-		median_days_to_hire: Num;
-		mean_days_to_hire: Num;
-		median_days_to_fill: Num;
-	}>;
 }
 
 /** Time to hire for the hires in the period, overall, per stage and per department. */
@@ -250,10 +231,6 @@ export async function timeToHireReport(rt: Runtime, actor: Actor, f: ReportFilte
 	};
 }
 
-export interface SourcesReport {
-	sources: Array<{ source: string; candidates: number; applications: number; hires: number; hire_rate: Num }>;
-}
-
 /**
  * Per candidate source, for the applications created in the period: distinct candidates,
  * applications, hires (applications now hired) and the hire rate (hires / applications).
@@ -279,30 +256,6 @@ export async function sourcesReport(rt: Runtime, actor: Actor, f: ReportFilter):
 			return { source, candidates: int(r?.candidates), applications, hires, hire_rate: ratio(hires, applications) };
 		})
 	};
-}
-
-export interface RequirementsReport {
-	/** Requirements created in the period. */
-	total: number;
-	by_status: Record<string, number>;
-	departments: Array<{
-		department_id: string;
-		department: string;
-		by_status: Record<string, number>;
-		open_headcount: number;
-	}>;
-	/** Headcount of open requirements not yet hired for. */
-	open_headcount: number;
-	/** Submitted → approved, over the approved ones. */
-	approval_days: { median: Num; count: number };
-	/** Approved or open requirements with headcount left whose target start date has passed. */
-	past_target_start: Array<{
-		id: string;
-		reference: string;
-		title: string;
-		target_start_date: string;
-		open_headcount: number;
-	}>;
 }
 
 const zeroStatuses = () => Object.fromEntries(REQUIREMENT_STATUSES.map((s) => [s, 0])) as Record<string, number>;
@@ -380,16 +333,6 @@ export async function requirementsReport(rt: Runtime, actor: Actor, f: ReportFil
 	};
 }
 
-export interface OffersReport {
-	/** Offers created in the period. */
-	total: number;
-	by_status: Record<string, number>;
-	/** accepted / (accepted + declined + expired). */
-	acceptance_rate: Num;
-	/** Extended → accepted or declined. */
-	decision_days: { median: Num; count: number };
-}
-
 /** Offers created in the period: by status, acceptance rate, days from extended to decided. */
 export async function offersReport(rt: Runtime, actor: Actor, f: ReportFilter): Promise<OffersReport> {
 	assertCanRead(actor);
@@ -419,18 +362,6 @@ export async function offersReport(rt: Runtime, actor: Actor, f: ReportFilter): 
 		acceptance_rate: ratio(byStatus.accepted, closed),
 		decision_days: { median: round1(decided?.median), count: int(decided?.count) }
 	};
-}
-
-export interface InterviewsReport {
-	/** Interviews starting in the period. */
-	total: number;
-	by_status: Record<string, number>;
-	/** First scorecards of panelists; on time = within 24 h of the interview's end. */
-	scorecards: { submitted: number; within_24h: number; on_time_rate: Num };
-	/** Panelists whose scorecard is missing more than 24 h after a held interview ended. */
-	overdue_feedback: number;
-	/** Per interviewer; names and ids only for those who may read interviews. */
-	overdue_by_interviewer: Array<{ user_id: string | null; name: string | null; overdue: number }>;
 }
 
 /** Interviews starting in the period: by status, scorecards on time, overdue feedback per interviewer. */
@@ -479,15 +410,6 @@ export async function interviewsReport(rt: Runtime, actor: Actor, f: ReportFilte
 			overdue: int(r.overdue)
 		}))
 	};
-}
-
-export interface Reports {
-	pipeline: PipelineReport;
-	'time-to-hire': TimeToHireReport;
-	sources: SourcesReport;
-	requirements: RequirementsReport;
-	offers: OffersReport;
-	interviews: InterviewsReport;
 }
 
 const RUNNERS: { [K in ReportKind]: (rt: Runtime, actor: Actor, f: ReportFilter) => Promise<Reports[K]> } = {
