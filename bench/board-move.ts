@@ -3,7 +3,7 @@
  * to every viewer's copy, validation and the Postgres write included), on the issue 4 data set
  * (the 500-card board of the first requirement).
  *
- *   npx tsx bench/board-move.ts [--modes embedded,distributed] [--moves 70] [--rate 4] [--viewers 20]
+ *   npx tsx bench/board-move.ts [--modes embedded,distributed] [--moves 70] [--rate 4] [--viewers 20] [--profile]
  *
  * Viewers: stock @hocuspocus/provider clients (own WebSocket and Y.Doc each) in two child
  * processes (bench/lib/board-viewers.ts), never in the server's or the mover's process.
@@ -17,8 +17,12 @@
  *          and drop → the row in Postgres at the new stage (polled through the API every 5 ms),
  *          and the later of the two ("seen everywhere and stored").
  * Clocks: performance.timeOrigin + performance.now() in every process (one machine).
+ * --profile: the server processes run under --cpu-prof; the result gets, per process, where its
+ * CPU went during the REST moves and during the document moves, and its busy CPU per move
+ * (profiling slows the processes down: do not read the latencies of such a run as results).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import WebSocket from 'ws';
@@ -27,7 +31,8 @@ import { documentNames } from '../src/lib/collab/names';
 import { moveCard, readCards } from '../src/lib/collab/pipeline';
 import { startSeededStack, type CandidateMode } from './lib/candidate-stack';
 import { api } from './lib/fixtures';
-import { assertBuilt, cpuWindow, prioritized, sleep, trackDetached } from './lib/proc';
+import { monotonicUs, newestProfile, summarizeCpuProfile } from './lib/profile';
+import { assertBuilt, cpuWindow, prioritized, sleep, tempDir, trackDetached } from './lib/proc';
 import { log, machineInfo, numberArg, writeResult } from './lib/results';
 import { round, summarize } from './lib/stats';
 
@@ -35,6 +40,7 @@ const MOVES = numberArg('moves', 70);
 const RATE = numberArg('rate', 4);
 const VIEWERS = numberArg('viewers', 20);
 const GOAL_P99_MS = 50;
+const PROFILE = process.argv.includes('--profile');
 const modesArg = process.argv.indexOf('--modes');
 const MODES = (modesArg > 0 ? process.argv[modesArg + 1] : 'embedded,distributed').split(',') as CandidateMode[];
 const now = () => performance.timeOrigin + performance.now();
@@ -116,10 +122,40 @@ async function fixedRate<T>(count: number, rate: number, move: (i: number, sched
 	return Promise.all(pending);
 }
 
+const PROFILED_ROLES = { embedded: ['embedded'], distributed: ['web', 'sync', 'worker'] } as const;
+const PROFILE_INCLUSIVE =
+	/^(moveInTransaction|settle|mirrorOnce|mirrorNow|drainMirror|moveApplication|inTransaction|handleDocumentUpdate|handleUpdate|applyUpdate|applyUpdateV2|encodeStateAsUpdate|broadcast|send|publish|onChange|writeUpdate|readSyncMessage|handleMessage|execute|query|transaction|recordAudit|recordActivity|lockForUpdate|getApplication|stageHistory|endpoint|handler|respond|authenticate|sessionFromToken|validateSession) /;
+
+/** Where each server process spent its CPU in each phase (a --profile run). */
+function profileSummaries(dirs: Record<string, string>, windows: Record<string, [number, number]>, moves: number) {
+	const out: Record<string, Record<string, unknown>> = {};
+	for (const [role, dir] of Object.entries(dirs)) {
+		const file = newestProfile(dir);
+		if (!file) continue;
+		out[role] = {};
+		for (const [phase, [fromUs, toUs]] of Object.entries(windows)) {
+			const summary = summarizeCpuProfile(file, { fromUs, toUs, inclusiveMatch: PROFILE_INCLUSIVE });
+			out[role][phase] = { ...summary, busyMsPerMove: round(summary.busyMs / moves, 2) };
+		}
+	}
+	return out;
+}
+
 async function measure(mode: CandidateMode) {
 	log(`${mode}: starting and seeding`);
-	const stack = await startSeededStack(mode, { name: `board-move-${mode}` });
+	const profileDirs: Record<string, string> = {};
+	const nodeArgs: Record<string, string[]> = {};
+	if (PROFILE) {
+		for (const role of PROFILED_ROLES[mode]) {
+			profileDirs[role] = tempDir(`board-move-prof-${role}`);
+			mkdirSync(profileDirs[role], { recursive: true });
+			nodeArgs[role] = ['--cpu-prof', `--cpu-prof-dir=${profileDirs[role]}`];
+		}
+	}
+	const windows: Record<string, [number, number]> = {};
+	const stack = await startSeededStack(mode, { name: `board-move-${mode}`, nodeArgs });
 	const children: ChildProcess[] = [];
+	let result: Record<string, unknown>;
 	let mover: { provider: HocuspocusProvider; socket: HocuspocusProviderWebsocket; doc: Y.Doc } | null = null;
 	try {
 		const boardId = stack.seed!.bigBoardId;
@@ -159,6 +195,7 @@ async function measure(mode: CandidateMode) {
 		const cpuDuring = cpuWindow(() => stack.pids());
 		const { rest, viaDoc } = await prioritized([...stack.pids(), ...children.map((c) => c.pid)], async () => {
 			log(`${mode}: ${MOVES} REST moves at ${RATE}/s`);
+			const restFrom = monotonicUs();
 			const rest = await fixedRate(MOVES, RATE, async (i, scheduled) => {
 				const card = restCards[i];
 				const seen = sightings.all(card.id, 'applied');
@@ -177,8 +214,10 @@ async function measure(mode: CandidateMode) {
 					perViewer: times.map((t) => t - scheduled)
 				};
 			});
+			windows.rest = [restFrom, monotonicUs()];
 			await sleep(1000);
 			log(`${mode}: ${MOVES} document moves at ${RATE}/s`);
+			const docFrom = monotonicUs();
 			const viaDoc = await fixedRate(MOVES, RATE, async (i, scheduled) => {
 				const card = docCards[i];
 				const seen = sightings.all(card.id, 'applied');
@@ -201,6 +240,7 @@ async function measure(mode: CandidateMode) {
 					perViewer: times.map((t) => t - scheduled)
 				};
 			});
+			windows.doc = [docFrom, monotonicUs()];
 			return { rest, viaDoc };
 		});
 		const machineCpu = cpuDuring();
@@ -210,7 +250,7 @@ async function measure(mode: CandidateMode) {
 		log(
 			`${mode}: REST → every viewer p50 ${restEvery.p50} p99 ${restEvery.p99} ms; doc → every viewer p50 ${docEvery.p50} p99 ${docEvery.p99}, seen + stored p99 ${docBoth.p99} ms; other processes ${machineCpu.otherProcessesPercent}%`
 		);
-		return {
+		result = {
 			viewers: VIEWERS,
 			cards: board.data.cards.length,
 			rest: {
@@ -234,6 +274,8 @@ async function measure(mode: CandidateMode) {
 		await sleep(200);
 		await stack.stop();
 	}
+	if (PROFILE) result.profile = profileSummaries(profileDirs, windows, MOVES);
+	return result;
 }
 
 async function main() {
@@ -241,7 +283,7 @@ async function main() {
 	assertBuilt();
 	const results: Record<string, unknown> = {};
 	for (const mode of MODES) results[mode] = await measure(mode);
-	const file = writeResult('board-move', {
+	const file = writeResult(PROFILE ? 'board-move-profile' : 'board-move', {
 		machine,
 		goal: { p99Ms: GOAL_P99_MS, viewers: VIEWERS },
 		method: `${MOVES} REST moves then ${MOVES} board-document moves at ${RATE}/s of distinct cards (sourced → applied) on the 500-card board; ${VIEWERS} viewers (stock @hocuspocus/provider, two child processes); latency from the move's scheduled instant to the last viewer's copy showing it (doc: and to the row in Postgres)`,

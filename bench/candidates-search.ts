@@ -104,7 +104,13 @@ async function measure(mode: CandidateMode) {
 	if (profileDir) mkdirSync(profileDir, { recursive: true });
 	const stack = await startSeededStack(mode, {
 		name: `search-${mode}`,
-		webNodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+		// The process answering the API: the embedded one, or the web process.
+		nodeArgs: profileDir
+			? {
+					embedded: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+					web: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+				}
+			: {}
 	});
 	let profileWindow: { fromUs: number; toUs: number; requests: number } | null = null;
 	let result;

@@ -51,14 +51,19 @@ export async function startSeededStack(
 		name: string;
 		seed?: Omit<SeedOptions, 'userId'> | false;
 		env?: Record<string, string>;
-		/** Extra node flags of the process answering the API (e.g. --cpu-prof), once seeded. */
-		webNodeArgs?: string[];
+		/** Extra node flags per role (e.g. --cpu-prof); embedded uses `embedded`, only once seeded. */
+		nodeArgs?: Partial<Record<'embedded' | 'web' | 'sync' | 'worker', string[]>>;
 	}
 ): Promise<SeededStack> {
 	const dataDir = tempDir(options.name);
 	const env = { ...options.env };
 	if (mode === 'embedded') {
-		let server = await startServer({ role: 'embedded', dataDir, env });
+		let server = await startServer({
+			role: 'embedded',
+			dataDir,
+			env,
+			nodeArgs: options.seed === false ? options.nodeArgs?.embedded : undefined
+		});
 		const admin = await registerAdmin(server.url);
 		let seed: SeedResult | null = null;
 		if (options.seed !== false) {
@@ -70,7 +75,7 @@ export async function startSeededStack(
 			} finally {
 				await handle.close();
 			}
-			server = await startServer({ role: 'embedded', dataDir, env, port, nodeArgs: options.webNodeArgs });
+			server = await startServer({ role: 'embedded', dataDir, env, port, nodeArgs: options.nodeArgs?.embedded });
 		}
 		const s = server;
 		return {
@@ -95,10 +100,10 @@ export async function startSeededStack(
 	const prefix = uniqueRedisPrefix();
 	const url = await createPostgresDatabase(dbName);
 	const distributedEnv = { DATABASE_URL: url, REDIS_URL, REDIS_PREFIX: prefix, ...env };
-	const web = await startServer({ role: 'web', dataDir, env: distributedEnv, nodeArgs: options.webNodeArgs });
+	const web = await startServer({ role: 'web', dataDir, env: distributedEnv, nodeArgs: options.nodeArgs?.web });
 	const [sync, worker] = await Promise.all([
-		startServer({ role: 'sync', dataDir, env: distributedEnv }),
-		startServer({ role: 'worker', dataDir, env: distributedEnv })
+		startServer({ role: 'sync', dataDir, env: distributedEnv, nodeArgs: options.nodeArgs?.sync }),
+		startServer({ role: 'worker', dataDir, env: distributedEnv, nodeArgs: options.nodeArgs?.worker })
 	]);
 	const admin = await registerAdmin(web.url);
 	let seed: SeedResult | null = null;
