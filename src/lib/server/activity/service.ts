@@ -45,19 +45,27 @@ export async function recordActivities(
 	if (events.length === 0) return [];
 	const rows = await tx
 		.insert(activityEvents)
-		.values(
-			events.map((event) => ({
-				type: event.type,
-				actorId: actor.userId,
-				candidateId: event.candidateId ?? null,
-				requirementId: event.requirementId ?? null,
-				applicationId: event.applicationId ?? null,
-				data: { ...(event.data ?? {}), ...(actor.name ? { actor_name: actor.name } : {}) }
-			}))
-		)
+		.values(events.map((event) => activityRow(actor, event)))
 		.returning();
-	for (const row of rows) afterCommit(() => rt.bus.publish(ACTIVITY_CHANNEL, { type: 'activity', event: row }));
+	for (const row of rows) announceActivity(rt, afterCommit, row);
 	return rows;
+}
+
+/** The row `recordActivity` writes (for callers that fold the insert into a larger statement). */
+export function activityRow(actor: Actor, event: NewActivity): Omit<ActivityEvent, 'id' | 'createdAt'> {
+	return {
+		type: event.type,
+		actorId: actor.userId,
+		candidateId: event.candidateId ?? null,
+		requirementId: event.requirementId ?? null,
+		applicationId: event.applicationId ?? null,
+		data: { ...(event.data ?? {}), ...(actor.name ? { actor_name: actor.name } : {}) }
+	};
+}
+
+/** After COMMIT, sends a stored activity event out live (the feeds' streams). */
+export function announceActivity(rt: Runtime, afterCommit: AfterCommit, row: ActivityEvent): void {
+	afterCommit(() => rt.bus.publish(ACTIVITY_CHANNEL, { type: 'activity', event: row }));
 }
 
 /** Whether `actor` may see an activity event (the same rule as the records it is about). */

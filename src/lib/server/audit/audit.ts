@@ -35,7 +35,8 @@ export async function recordAudits(tx: Executor, actor: Actor, entries: AuditEnt
 	if (entries.length) await tx.insert(auditLog).values(entries.map((e) => auditRow(actor, e)));
 }
 
-function auditRow(actor: Actor, entry: AuditEntry): NewAuditRow {
+/** The row `recordAudit` writes (for callers that fold the insert into a larger statement). */
+export function auditRow(actor: Actor, entry: AuditEntry): NewAuditRow {
 	return {
 		actorId: actor.userId,
 		onBehalfOfId: actor.onBehalfOfId ?? null,

@@ -48,7 +48,16 @@ export async function lockForUpdate<T extends PgTable & Versioned>(
 	const current = rows[0];
 	if (!current) throw new NotFound(what);
 	await options.authorize?.(current);
-	const version = (current as { version: number }).version;
+	checkVersion(current as { version: number }, expectedVersion, what);
+	return current;
+}
+
+/**
+ * The optimistic-lock check of `lockForUpdate`, for callers that lock a row with a query of
+ * their own: a stale version → 409 VERSION_CONFLICT carrying the current record.
+ */
+export function checkVersion(current: { version: number }, expectedVersion: number | undefined, what: string): void {
+	const version = current.version;
 	if (expectedVersion !== undefined && version !== expectedVersion) {
 		throw new Conflict(
 			`This ${what.toLowerCase()} was changed by someone else (you edited version ${expectedVersion}, it is now at ${version})`,
@@ -56,5 +65,4 @@ export async function lockForUpdate<T extends PgTable & Versioned>(
 			withoutInternals(current)
 		);
 	}
-	return current;
 }

@@ -1,4 +1,18 @@
-import { and, asc, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import {
+	and,
+	asc,
+	desc,
+	eq,
+	getTableColumns,
+	gt,
+	inArray,
+	isNull,
+	ne,
+	sql,
+	type SQL,
+	type WithSubquery
+} from 'drizzle-orm';
 import type { PipelineStage } from '../../domain/candidates';
 import { boardColumns, checkMove, stagesOf } from '../../domain/pipeline-rules';
 import { normalizeTags } from '../../domain/normalize';
@@ -15,20 +29,23 @@ import { documentNames } from '../../collab/names';
 import { can } from '../../permissions';
 import type { BulkActionInput, MoveStageInput } from '../../schemas/candidates';
 import { subjectOf, type Actor } from '../actor';
-import { recordActivity } from '../activity/service';
-import { auditSnapshot, recordAudit } from '../audit/audit';
-import type { Executor, Transaction } from '../db/client';
-import { lockForUpdate } from '../db/locking';
+import { activityRow, announceActivity, recordActivity } from '../activity/service';
+import { auditRow, auditSnapshot, recordAudit } from '../audit/audit';
+import { selectRows, type Executor, type Transaction } from '../db/client';
+import { checkVersion, lockForUpdate } from '../db/locking';
 import { inTransaction, type AfterCommit } from '../db/transaction';
 import {
+	activityEvents,
 	applicationStageHistory,
 	applications,
+	auditLog,
 	candidates,
 	interviews,
 	offers,
 	requirements,
 	screeningRuns,
 	users,
+	type ActivityEvent,
 	type AiSource,
 	type Application,
 	type Requirement
@@ -247,19 +264,14 @@ async function freeRank(
 		isNull(applications.deletedAt),
 		ne(applications.id, applicationId)
 	);
-	const [taken] = await tx
-		.select({ id: applications.id })
-		.from(applications)
-		.where(and(column, eq(applications.rank, rank)))
-		.limit(1);
-	if (!taken) return rank;
-	const [next] = await tx
-		.select({ rank: applications.rank })
-		.from(applications)
-		.where(and(column, gt(applications.rank, rank)))
-		.orderBy(asc(applications.rank))
-		.limit(1);
-	return rankBetween(rank, next?.rank ?? null);
+	// One round trip: is the rank taken, and which rank follows it (both index range scans).
+	const [row] = await selectRows<{ taken: boolean; next: string | null }>(
+		tx,
+		sql`select exists (select 1 from ${applications} where ${and(column, eq(applications.rank, rank))}) as taken,
+			(select min(${applications.rank}) from ${applications} where ${and(column, gt(applications.rank, rank))}) as next`
+	);
+	if (!row?.taken) return rank;
+	return rankBetween(rank, row.next ?? null);
 }
 
 export interface AddApplicationOptions {
@@ -371,19 +383,61 @@ export interface MoveRequest {
 	rank?: string;
 }
 
+/** An application locked for a move, with everything validating and recording the move reads. */
+export interface LockedApplication {
+	app: Application;
+	/** Null when the requirement is deleted. */
+	requirement: Pick<
+		Requirement,
+		'id' | 'hiringManagerId' | 'createdBy' | 'departmentId' | 'pipelineStages' | 'title'
+	> | null;
+	candidateName: string | null;
+	/** The rule table's offer facts: once an application has an offer, it is hired only through its acceptance. */
+	offersInUse: boolean;
+	hasAcceptedOffer: boolean;
+}
+
 /**
- * Facts the rule table needs about offers: once an application has an offer, it is hired only
- * through that offer's acceptance.
+ * Locks (FOR UPDATE, in id order) the live applications matching `where` and reads, in the same
+ * statement, their requirement, candidate name and offer facts: one round trip for what used to
+ * be four reads per move.
  */
-export async function offerFacts(
-	db: Executor,
-	applicationId: string
-): Promise<{ offersInUse: boolean; hasAcceptedOffer: boolean }> {
-	const rows = await db
-		.select({ status: offers.status })
-		.from(offers)
-		.where(and(eq(offers.applicationId, applicationId), isNull(offers.deletedAt)));
-	return { offersInUse: rows.length > 0, hasAcceptedOffer: rows.some((r) => r.status === 'accepted') };
+export async function lockApplications(tx: Executor, where: SQL): Promise<LockedApplication[]> {
+	return tx
+		.select({
+			app: applications,
+			requirement: {
+				id: requirements.id,
+				hiringManagerId: requirements.hiringManagerId,
+				createdBy: requirements.createdBy,
+				departmentId: requirements.departmentId,
+				pipelineStages: requirements.pipelineStages,
+				title: requirements.title
+			},
+			candidateName: candidates.name,
+			offersInUse: sql<boolean>`exists (select 1 from ${offers} where ${offers.applicationId} = ${applications.id} and ${offers.deletedAt} is null)`,
+			hasAcceptedOffer: sql<boolean>`exists (select 1 from ${offers} where ${offers.applicationId} = ${applications.id} and ${offers.deletedAt} is null and ${offers.status} = 'accepted')`
+		})
+		.from(applications)
+		.leftJoin(requirements, and(eq(requirements.id, applications.requirementId), isNull(requirements.deletedAt)))
+		.leftJoin(candidates, eq(candidates.id, applications.candidateId))
+		.where(and(where, isNull(applications.deletedAt)))
+		.orderBy(asc(applications.id))
+		.for('update', { of: applications });
+}
+
+export interface MoveOptions {
+	mirror?: boolean;
+	/** The system itself moves (an accepted offer): no user permission to check. */
+	system?: boolean;
+}
+
+/** Refuses a move by someone who may not move cards on this board (the system always may). */
+async function authorizeMove(tx: Executor, actor: Actor, locked: LockedApplication, options: MoveOptions) {
+	if (options.system) return;
+	if (!locked.requirement) throw new NotFound('Requirement');
+	if (!canMoveOn(actor, locked.requirement, await departmentScope(tx, actor)))
+		throw new Forbidden('You may not move candidates on this board');
 }
 
 /**
@@ -399,29 +453,37 @@ export async function moveInTransaction(
 	applicationId: string,
 	request: MoveRequest,
 	via: MoveVia,
-	options: {
-		mirror?: boolean;
-		/** The system itself moves (an accepted offer): no user permission to check. */ system?: boolean;
-	} = {}
+	options: MoveOptions = {}
 ): Promise<Application> {
-	const checked: { requirement?: Requirement } = {};
-	const before = await lockForUpdate(
-		tx,
-		applications,
-		applicationId,
-		request.version,
-		'Application',
-		isNull(applications.deletedAt),
-		{
-			// Before the version is compared: a conflict answer carries the application.
-			authorize: async (row) => {
-				checked.requirement = await loadRequirement(tx, row.requirementId);
-				if (!options.system && !canMoveOn(actor, checked.requirement, await departmentScope(tx, actor)))
-					throw new Forbidden('You may not move candidates on this board');
-			}
-		}
-	);
-	const requirement = checked.requirement ?? (await loadRequirement(tx, before.requirementId));
+	const [locked] = await lockApplications(tx, eq(applications.id, applicationId));
+	if (!locked) throw new NotFound('Application');
+	// Authorised before the version is compared: a conflict answer carries the application.
+	await authorizeMove(tx, actor, locked, options);
+	checkVersion(locked.app, request.version, 'Application');
+	return applyMove(tx, rt, afterCommit, actor, locked, request, via, options);
+}
+
+/**
+ * The move of an application locked by `lockApplications` in this transaction. Every refusal
+ * (an AppError) is thrown before anything is written, so a caller may refuse one move and go on
+ * with others in the same transaction. The row, its stage history, the audit row and the
+ * activity event are written in one statement.
+ */
+export async function applyMove(
+	tx: Transaction,
+	rt: Runtime,
+	afterCommit: AfterCommit,
+	actor: Actor,
+	locked: LockedApplication,
+	request: MoveRequest,
+	via: MoveVia,
+	options: MoveOptions = {}
+): Promise<Application> {
+	const { app: before, requirement } = locked;
+	const applicationId = before.id;
+	if (!requirement) throw new NotFound('Requirement');
+	await authorizeMove(tx, actor, locked, options);
+
 	const stages = stagesOf(requirement.pipelineStages);
 	const stageChanges = before.stage !== request.stage;
 	if (stageChanges) {
@@ -430,7 +492,8 @@ export async function moveInTransaction(
 			to: request.stage,
 			stages,
 			rejectionReason: request.rejectionReason,
-			...(await offerFacts(tx, applicationId))
+			offersInUse: locked.offersInUse,
+			hasAcceptedOffer: locked.hasAcceptedOffer
 		});
 		if (problem)
 			throw new Conflict(problem, 'ILLEGAL_MOVE', {
@@ -444,52 +507,80 @@ export async function moveInTransaction(
 			? await rankAt(tx, before.requirementId, request.stage, request.index, applicationId)
 			: await freeRank(tx, before.requirementId, request.stage, request.rank, applicationId);
 	const now = new Date();
-	const [after] = await tx
+	const rejectionReason = stageChanges
+		? request.stage === 'rejected'
+			? (request.rejectionReason ?? null)
+			: null
+		: before.rejectionReason;
+
+	// Written together: the audit row, and for a stage change the history row and the activity
+	// event, ride on the UPDATE as data-modifying CTEs (one round trip instead of four).
+	const writes: WithSubquery[] = [
+		tx.$with('move_audit').as(
+			tx.insert(auditLog).values(
+				auditRow(actor, {
+					action: stageChanges ? 'application.stage_changed' : 'application.reordered',
+					entityType: 'application',
+					entityId: applicationId,
+					before: { stage: before.stage, rank: before.rank, rejectionReason: before.rejectionReason },
+					after: { stage: request.stage, rank, rejectionReason },
+					metadata: { via, requirement_id: before.requirementId }
+				})
+			)
+		)
+	];
+	let activity: Omit<ActivityEvent, 'createdAt'> | null = null;
+	if (stageChanges) {
+		const seconds = Math.max(0, Math.round((now.getTime() - before.stageEnteredAt.getTime()) / 1000));
+		writes.push(
+			tx.$with('move_history').as(
+				tx.insert(applicationStageHistory).values({
+					applicationId,
+					fromStage: before.stage,
+					toStage: request.stage,
+					movedBy: actor.userId,
+					secondsInPreviousStage: seconds,
+					via,
+					reason: request.stage === 'rejected' ? (request.rejectionReason ?? null) : null
+				})
+			)
+		);
+		activity = {
+			id: randomUUID(),
+			...activityRow(actor, {
+				type: 'stage.moved',
+				candidateId: before.candidateId,
+				requirementId: before.requirementId,
+				applicationId,
+				data: {
+					name: locked.candidateName ?? undefined,
+					from: before.stage,
+					to: request.stage,
+					via,
+					requirement_title: requirement.title
+				}
+			})
+		};
+		writes.push(tx.$with('move_activity').as(tx.insert(activityEvents).values(activity)));
+	}
+	const [row] = await tx
+		.with(...writes)
 		.update(applications)
 		.set({
 			stage: request.stage,
 			rank,
-			...(stageChanges
-				? {
-						stageEnteredAt: now,
-						rejectionReason: request.stage === 'rejected' ? (request.rejectionReason ?? null) : null
-					}
-				: {}),
+			...(stageChanges ? { stageEnteredAt: now, rejectionReason } : {}),
 			version: before.version + 1
 		})
 		.where(eq(applications.id, applicationId))
-		.returning();
-	if (stageChanges) {
-		const seconds = Math.max(0, Math.round((now.getTime() - before.stageEnteredAt.getTime()) / 1000));
-		await tx.insert(applicationStageHistory).values({
-			applicationId,
-			fromStage: before.stage,
-			toStage: request.stage,
-			movedBy: actor.userId,
-			secondsInPreviousStage: seconds,
-			via,
-			reason: request.stage === 'rejected' ? (request.rejectionReason ?? null) : null
+		.returning({
+			...getTableColumns(applications),
+			// now() is the transaction's start, the same in every statement of it: the activity
+			// event's created_at (its column default), without reading the event back.
+			transactionStartedAt: sql<Date>`now()`.mapWith(activityEvents.createdAt)
 		});
-		const [candidate] = await tx
-			.select({ name: candidates.name })
-			.from(candidates)
-			.where(eq(candidates.id, before.candidateId));
-		await recordActivity(tx, rt, afterCommit, actor, {
-			type: 'stage.moved',
-			candidateId: before.candidateId,
-			requirementId: before.requirementId,
-			applicationId,
-			data: { name: candidate?.name, from: before.stage, to: request.stage, via, requirement_title: requirement.title }
-		});
-	}
-	await recordAudit(tx, actor, {
-		action: stageChanges ? 'application.stage_changed' : 'application.reordered',
-		entityType: 'application',
-		entityId: applicationId,
-		before: { stage: before.stage, rank: before.rank, rejectionReason: before.rejectionReason },
-		after: { stage: after.stage, rank: after.rank, rejectionReason: after.rejectionReason },
-		metadata: { via, requirement_id: before.requirementId }
-	});
+	const { transactionStartedAt, ...after } = row;
+	if (activity) announceActivity(rt, afterCommit, { ...activity, createdAt: transactionStartedAt });
 	if (options.mirror !== false) mirrorToBoard(rt, afterCommit, before.requirementId, [applicationId]);
 	return after;
 }
