@@ -135,7 +135,7 @@ function profileSummaries(dirs: Record<string, string>, windows: Record<string, 
 		out[role] = {};
 		for (const [phase, [fromUs, toUs]] of Object.entries(windows)) {
 			const summary = summarizeCpuProfile(file, { fromUs, toUs, inclusiveMatch: PROFILE_INCLUSIVE });
-			out[role][phase] = { ...summary, busyMsPerMove: round(summary.busyMs / moves, 2) };
+			out[role][phase] = { ...summary, windowUs: [fromUs, toUs], busyMsPerMove: round(summary.busyMs / moves, 2) };
 		}
 	}
 	return out;

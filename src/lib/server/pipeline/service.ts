@@ -580,8 +580,9 @@ export async function applyMove(
 			transactionStartedAt: sql<Date>`now()`.mapWith(activityEvents.createdAt)
 		});
 	const { transactionStartedAt, ...after } = row;
-	if (activity) announceActivity(rt, afterCommit, { ...activity, createdAt: transactionStartedAt });
+	// After COMMIT, the board first (the open boards' viewers wait for it), then the feed.
 	if (options.mirror !== false) mirrorToBoard(rt, afterCommit, before.requirementId, [applicationId]);
+	if (activity) announceActivity(rt, afterCommit, { ...activity, createdAt: transactionStartedAt });
 	return after;
 }
 
