@@ -102,7 +102,9 @@ describe.each(BACKENDS)('auth API on %s', (backend) => {
 			id: user.id,
 			email: 'rita@example.com',
 			name: 'rita',
-			role: 'recruiter'
+			role: 'recruiter',
+			// The departments she works for: none, the whole organisation.
+			department_ids: []
 		});
 		const byCookie = await apiClient(app.url).get('/auth/me', { cookie: `hh_session=${token}` });
 		expect(byCookie.status).toBe(200);
