@@ -163,6 +163,19 @@ describe.runIf(TEST_REDIS_URL).each(BACKENDS)('BullMQ queue on %s + Redis', (bac
 		expect(calls.get(key)).toHaveLength(1);
 	});
 
+	it('enqueues many in one insert and one BullMQ round trip, each run once on the worker', async () => {
+		const key = `${backend}-many`;
+		const earlier = await web.rt.jobs.enqueue(flakyJob, { key: `${key}-0` }, { dedupeKey: `bull-many:${key}:0` });
+		const rows = await web.rt.jobs.enqueueMany(
+			flakyJob,
+			[0, 1, 2, 3].map((i) => ({ input: { key: `${key}-${i}` }, dedupeKey: `bull-many:${key}:${i}` }))
+		);
+		expect(rows.map((r) => r.dedupeKey)).toEqual([0, 1, 2, 3].map((i) => `bull-many:${key}:${i}`));
+		expect(rows[0].id).toBe(earlier.id);
+		for (const row of rows) expect(await finished(row.id)).toMatchObject({ status: 'completed' });
+		for (const i of [0, 1, 2, 3]) expect(calls.get(`${key}-${i}`)).toHaveLength(1);
+	});
+
 	it('re-dispatches a committed job that never reached Redis (crash between the two)', async () => {
 		const key = `${backend}-lost`;
 		const { row } = await insertJobRow(web.rt.db, { kind: flakyJob.kind, input: { key, failures: 0 }, maxAttempts: 3 });

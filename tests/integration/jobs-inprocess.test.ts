@@ -196,6 +196,23 @@ describe.each(BACKENDS)('in-process job runner on %s', (backend) => {
 		expect(rows).toHaveLength(1);
 	});
 
+	it('enqueues many in one go: rows in the order given, an existing dedupe key answered with its job, each run once', async () => {
+		const key = `${backend}-many`;
+		const earlier = await test.rt.jobs.enqueue(flakyJob, { key: `${key}-1` }, { dedupeKey: `many:${key}:1` });
+		const rows = await test.rt.jobs.enqueueMany(
+			flakyJob,
+			[0, 1, 2].map((i) => ({ input: { key: `${key}-${i}` }, dedupeKey: `many:${key}:${i}` }))
+		);
+		expect(rows.map((r) => r.dedupeKey)).toEqual([0, 1, 2].map((i) => `many:${key}:${i}`));
+		expect(rows[1].id).toBe(earlier.id);
+		expect(new Set(rows.map((r) => r.id)).size).toBe(3);
+		for (const row of rows) await finished(row.id);
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		for (const i of [0, 1, 2]) expect(calls.get(`${key}-${i}`)).toHaveLength(1);
+		// Bad input is refused before anything is written.
+		await expect(test.rt.jobs.enqueueMany(flakyJob, [{ input: { key: 7 } as never }])).rejects.toThrow();
+	});
+
 	it('schedules once per slot, however often (and from however many processes) it is asked', async () => {
 		const other = await createTestRuntime({ backend, database, jobDefinitions: definitions });
 		try {

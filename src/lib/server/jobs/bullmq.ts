@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Runtime } from '../runtime';
 import { executeJob } from './execute';
 import type { EnqueueOptions, JobQueue, JobRegistry } from './queue';
-import { dueQueuedJobs, getJobRow, insertJobRow, markJobRunning } from './rows';
+import { dueQueuedJobs, getJobRow, insertJobRow, insertJobRows, markJobRunning } from './rows';
 import type { JobDefinition } from './types';
 
 export const QUEUE_NAME = 'hh-jobs';
@@ -61,20 +61,51 @@ export class BullMqQueue implements JobQueue {
 		return row;
 	}
 
+	async enqueueMany<S extends z.ZodType>(
+		definition: JobDefinition<S>,
+		items: ReadonlyArray<{ input: z.input<S>; dedupeKey?: string }>,
+		options: EnqueueOptions = {}
+	) {
+		const results = await insertJobRows(
+			options.tx ?? this.rt.db,
+			items.map((item) => ({
+				kind: definition.kind,
+				input: definition.input.parse(item.input),
+				maxAttempts: definition.maxAttempts,
+				dedupeKey: item.dedupeKey,
+				createdBy: options.createdBy
+			}))
+		);
+		const created = results.filter((r) => r.created).map((r) => r.row);
+		const dispatch = async () => {
+			if (created.length === 0) return;
+			await this.queue.addBulk(
+				created.map((row) => ({
+					name: definition.kind,
+					data: { jobId: row.id },
+					opts: this.jobOptions(row.id, row.maxAttempts, 0)
+				}))
+			);
+		};
+		if (options.tx && options.afterCommit) options.afterCommit(dispatch);
+		else await dispatch();
+		return results.map((r) => r.row);
+	}
+
 	/** Hands the row to BullMQ; `attempts` is what is left of the row's budget of tries. */
 	private async dispatch(jobId: string, kind: string, attempts: number, delay: number): Promise<void> {
-		await this.queue.add(
-			kind,
-			{ jobId },
-			{
-				jobId,
-				attempts,
-				delay,
-				backoff: { type: 'definition' },
-				removeOnComplete: { age: 24 * 3600, count: 5000 },
-				removeOnFail: { age: 7 * 24 * 3600, count: 20000 }
-			}
-		);
+		await this.queue.add(kind, { jobId }, this.jobOptions(jobId, attempts, delay));
+	}
+
+	private jobOptions(jobId: string, attempts: number, delay: number) {
+		return {
+			jobId,
+			attempts,
+			delay,
+			backoff: { type: 'definition' },
+			removeOnComplete: { age: 24 * 3600, count: 5000 },
+			removeOnFail: { age: 7 * 24 * 3600, count: 20000 }
+		};
 	}
 
 	private heartbeatKey() {

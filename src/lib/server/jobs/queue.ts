@@ -26,6 +26,15 @@ export interface JobQueue {
 		input: z.input<S>,
 		options?: EnqueueOptions
 	): Promise<JobRow>;
+	/**
+	 * Many jobs of one kind at once (one insert, one dispatch), each with its own dedupe key;
+	 * `options.dedupeKey` and `delayMs` are not used. The rows come back in the order given.
+	 */
+	enqueueMany<S extends z.ZodType>(
+		definition: JobDefinition<S>,
+		items: ReadonlyArray<{ input: z.input<S>; dedupeKey?: string }>,
+		options?: EnqueueOptions
+	): Promise<JobRow[]>;
 	/** Starts executing jobs in this process (the embedded runner or a BullMQ worker). */
 	startProcessing(): Promise<void>;
 	/** Enqueues `definition` every `everyMs` (once per slot, even across restarts and processes). */

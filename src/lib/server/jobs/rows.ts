@@ -1,4 +1,5 @@
-import { and, eq, lte, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { jobs, type JobRow } from '../db/schema';
 
@@ -34,6 +35,35 @@ export async function insertJobRow(db: Executor, job: NewJob): Promise<{ row: Jo
 		.from(jobs)
 		.where(eq(jobs.dedupeKey, job.dedupeKey as string));
 	return { row: existing, created: false };
+}
+
+/**
+ * Inserts many job rows in one statement, with `insertJobRow`'s dedupe rule for each; the
+ * answers come back in the order of `list`.
+ */
+export async function insertJobRows(db: Executor, list: NewJob[]): Promise<Array<{ row: JobRow; created: boolean }>> {
+	if (list.length === 0) return [];
+	const values = list.map((job) => ({
+		id: randomUUID(),
+		kind: job.kind,
+		input: job.input,
+		maxAttempts: job.maxAttempts,
+		runAt: job.runAt ?? new Date(),
+		dedupeKey: job.dedupeKey ?? null,
+		createdBy: job.createdBy ?? null
+	}));
+	const inserted = await db.insert(jobs).values(values).onConflictDoNothing({ target: jobs.dedupeKey }).returning();
+	const byId = new Map(inserted.map((row) => [row.id, row]));
+	const missingKeys = values.filter((v) => !byId.has(v.id)).map((v) => v.dedupeKey as string);
+	const existing = missingKeys.length
+		? new Map(
+				(await db.select().from(jobs).where(inArray(jobs.dedupeKey, missingKeys))).map((row) => [row.dedupeKey, row])
+			)
+		: new Map<string | null, JobRow>();
+	return values.map((v) => {
+		const row = byId.get(v.id);
+		return row ? { row, created: true } : { row: existing.get(v.dedupeKey) as JobRow, created: false };
+	});
 }
 
 export async function getJobRow(db: Executor, id: string): Promise<JobRow | null> {

@@ -139,16 +139,16 @@ export async function requestScreening(rt: Runtime, actor: Actor, input: ScreenI
 	const jobIds = await inTransaction(
 		rt.db,
 		async (tx, afterCommit) => {
-			const ids: string[] = [];
-			for (const applicationId of toScreen) {
-				const job = await rt.jobs.enqueue(
-					screenApplicationJob,
-					{ applicationId, userId, batchId },
-					{ tx, afterCommit, createdBy: actor.userId, dedupeKey: batchKey(batchId, applicationId) }
-				);
-				ids.push(job.id);
-			}
-			return ids;
+			// One insert and one dispatch for the column, not one round trip a job.
+			const rows = await rt.jobs.enqueueMany(
+				screenApplicationJob,
+				toScreen.map((applicationId) => ({
+					input: { applicationId, userId, batchId },
+					dedupeKey: batchKey(batchId, applicationId)
+				})),
+				{ tx, afterCommit, createdBy: actor.userId }
+			);
+			return rows.map((job) => job.id);
 		},
 		(err) => rt.logger.error({ err, batchId }, 'could not dispatch screening jobs')
 	);
