@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Runtime } from '../runtime';
 import { executeJob } from './execute';
 import type { EnqueueOptions, JobQueue, JobRegistry } from './queue';
-import { dueQueuedJobs, getJobRow, insertJobRow, insertJobRows, markJobRunning } from './rows';
+import { dueQueuedJobs, getJobRow, insertJobRow, insertJobRows, newJobRows, markJobRunning } from './rows';
 import type { JobDefinition } from './types';
 
 export const QUEUE_NAME = 'hh-jobs';
@@ -66,16 +66,7 @@ export class BullMqQueue implements JobQueue {
 		items: ReadonlyArray<{ input: z.input<S>; dedupeKey?: string }>,
 		options: EnqueueOptions = {}
 	) {
-		const results = await insertJobRows(
-			options.tx ?? this.rt.db,
-			items.map((item) => ({
-				kind: definition.kind,
-				input: definition.input.parse(item.input),
-				maxAttempts: definition.maxAttempts,
-				dedupeKey: item.dedupeKey,
-				createdBy: options.createdBy
-			}))
-		);
+		const results = await insertJobRows(options.tx ?? this.rt.db, newJobRows(definition, items, options.createdBy));
 		const created = results.filter((r) => r.created).map((r) => r.row);
 		const dispatch = async () => {
 			if (created.length === 0) return;

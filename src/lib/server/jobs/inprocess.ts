@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Runtime } from '../runtime';
 import { executeJob } from './execute';
 import type { EnqueueOptions, JobQueue, JobRegistry } from './queue';
-import { claimNextDueJob, insertJobRow, insertJobRows, requeueInterruptedJobs } from './rows';
+import { claimNextDueJob, insertJobRow, insertJobRows, newJobRows, requeueInterruptedJobs } from './rows';
 import type { JobDefinition } from './types';
 
 const POLL_MS = 1000;
@@ -47,16 +47,7 @@ export class InProcessQueue implements JobQueue {
 		items: ReadonlyArray<{ input: z.input<S>; dedupeKey?: string }>,
 		options: EnqueueOptions = {}
 	) {
-		const results = await insertJobRows(
-			options.tx ?? this.rt.db,
-			items.map((item) => ({
-				kind: definition.kind,
-				input: definition.input.parse(item.input),
-				maxAttempts: definition.maxAttempts,
-				dedupeKey: item.dedupeKey,
-				createdBy: options.createdBy
-			}))
-		);
+		const results = await insertJobRows(options.tx ?? this.rt.db, newJobRows(definition, items, options.createdBy));
 		const kick = () => this.kick();
 		if (options.tx && options.afterCommit) options.afterCommit(kick);
 		else kick();

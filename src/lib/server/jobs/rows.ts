@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { z } from 'zod';
 import type { Executor } from '../db/client';
 import { jobs, type JobRow } from '../db/schema';
+import type { JobDefinition } from './types';
 
 export interface NewJob {
 	kind: string;
@@ -35,6 +37,21 @@ export async function insertJobRow(db: Executor, job: NewJob): Promise<{ row: Jo
 		.from(jobs)
 		.where(eq(jobs.dedupeKey, job.dedupeKey as string));
 	return { row: existing, created: false };
+}
+
+/** The rows `enqueueMany` inserts: each item's input parsed by the definition's schema. */
+export function newJobRows<S extends z.ZodType>(
+	definition: JobDefinition<S>,
+	items: ReadonlyArray<{ input: z.input<S>; dedupeKey?: string }>,
+	createdBy?: string | null
+): NewJob[] {
+	return items.map((item) => ({
+		kind: definition.kind,
+		input: definition.input.parse(item.input),
+		maxAttempts: definition.maxAttempts,
+		dedupeKey: item.dedupeKey,
+		createdBy
+	}));
 }
 
 /**
