@@ -464,12 +464,12 @@ export async function moveInTransaction(
 }
 
 /**
- * The move of an application locked by `lockApplications` in this transaction. Every refusal
- * (an AppError) is thrown before anything is written, so a caller may refuse one move and go on
- * with others in the same transaction. The row, its stage history, the audit row and the
+ * The move of an application locked by `lockApplications` in this transaction, by an actor
+ * `moveInTransaction` has authorised. Every refusal (an AppError) is thrown before anything is
+ * written. The row, its stage history, the audit row and the
  * activity event are written in one statement.
  */
-export async function applyMove(
+async function applyMove(
 	tx: Transaction,
 	rt: Runtime,
 	afterCommit: AfterCommit,
@@ -482,7 +482,6 @@ export async function applyMove(
 	const { app: before, requirement } = locked;
 	const applicationId = before.id;
 	if (!requirement) throw new NotFound('Requirement');
-	await authorizeMove(tx, actor, locked, options);
 
 	const stages = stagesOf(requirement.pipelineStages);
 	const stageChanges = before.stage !== request.stage;
