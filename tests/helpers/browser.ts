@@ -47,6 +47,23 @@ export async function launchBrowser(
 		viewport: options.viewport ?? DESKTOP
 	});
 	const problems: string[] = [];
+	// A rejection with a value that is not an Error (a minified Dexie or SvelteKit class) reaches
+	// `pageerror` as its class name alone, often one letter: the page names it in full first.
+	await context.addInitScript(() => {
+		window.addEventListener('unhandledrejection', (event) => {
+			const reason: unknown = event.reason;
+			// Dexie's errors inherit from Error but are no Error to Chromium, and have no stack.
+			if (reason instanceof Error && reason.stack) return;
+			const described =
+				reason && typeof reason === 'object'
+					? ['name', 'message', 'status', 'location']
+							.filter((key) => key in reason)
+							.map((key) => `${key}=${String((reason as Record<string, unknown>)[key])}`)
+							.join(' ')
+					: String(reason);
+			console.error(`[unhandled rejection] ${described}`);
+		});
+	});
 	const watch = (page: Page) => {
 		// The message alone can be one minified letter: keep where it was thrown, and on which page.
 		page.on('pageerror', (error) =>
@@ -55,9 +72,9 @@ export async function launchBrowser(
 			)
 		);
 		page.on('console', (message) => {
-			if (message.type() === 'error' && /Content[- ]Security[- ]Policy/i.test(message.text())) {
-				problems.push(`csp: ${message.text()}`);
-			}
+			if (message.type() !== 'error') return;
+			if (/Content[- ]Security[- ]Policy/i.test(message.text())) problems.push(`csp: ${message.text()}`);
+			if (message.text().startsWith('[unhandled rejection]')) problems.push(`${message.text()} at ${page.url()}`);
 		});
 	};
 	context.pages().forEach(watch);

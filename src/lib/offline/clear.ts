@@ -2,6 +2,7 @@ import { closeLocalCopies, forgetUnsynced, userStoragePrefix } from './documents
 import { forgetKitMarks } from './prefetch';
 import { outboxDatabaseName } from './outbox';
 import { closeRecords, recordsDatabaseName } from './records';
+import { markSignedOut } from './session';
 import { closeSync } from './sync.svelte';
 import { PAGES_CACHE_PREFIX } from './sw-rules';
 
@@ -24,6 +25,8 @@ function deleteDatabase(name: string): Promise<void> {
  */
 export async function clearUserData(userId: string): Promise<void> {
 	const prefix = userStoragePrefix(userId);
+	// First: what still runs for them (the kit, a replay, an answer on its way) ends quietly.
+	markSignedOut(userId);
 	await closeLocalCopies(userId);
 	closeRecords(userId);
 	closeSync(userId);

@@ -10,6 +10,7 @@ import { openDocument } from '../collab/provider';
 import { createApi } from '../api/client';
 import { storeResponse, cachedResponse } from './records';
 import { unsyncedDocuments } from './documents';
+import { hasSignedOut } from './session';
 
 export interface KitDocument {
 	name: string;
@@ -202,6 +203,8 @@ export function prefetchKit(userId: string, fetchFn: typeof fetch = fetch): Prom
 			return !fresh;
 		});
 		await pool(due, KIT_CONCURRENCY, async (name) => {
+			// A document opened after sign-out would put their copy back on this device.
+			if (hasSignedOut(userId)) return;
 			if (await syncDocument(userId, name)) {
 				markSynced(userId, name);
 				result.synced.push(name);
@@ -220,13 +223,19 @@ export function prefetchKit(userId: string, fetchFn: typeof fetch = fetch): Prom
  */
 export function keepKitFresh(userId: string): () => void {
 	const run = () => {
-		void prefetchKit(userId).then((result) => {
-			// Says when the kit is in (the e2e test and the app's status panel can wait on it).
-			if (result) {
-				document.documentElement.dataset.offlineKit = result.failed.length ? 'partial' : 'ready';
-				window.dispatchEvent(new CustomEvent('hh:offline-kit', { detail: result }));
+		void prefetchKit(userId).then(
+			(result) => {
+				// Says when the kit is in (the e2e test and the app's status panel can wait on it).
+				if (result && !hasSignedOut(userId)) {
+					document.documentElement.dataset.offlineKit = result.failed.length ? 'partial' : 'ready';
+					window.dispatchEvent(new CustomEvent('hh:offline-kit', { detail: result }));
+				}
+			},
+			(error: unknown) => {
+				// Sign-out deleted the stores under the kit: nothing is left to fetch it for.
+				if (!hasSignedOut(userId)) throw error;
 			}
-		});
+		);
 	};
 	run();
 	window.addEventListener('online', run);

@@ -7,7 +7,7 @@
  * `removeRecord`).
  */
 import Dexie, { type Table } from 'dexie';
-import { signedInUserId } from './session';
+import { hasSignedOut, signedInUserId } from './session';
 
 export type RecordKind = 'requirement' | 'candidate' | 'application' | 'interview' | 'offer' | 'notification';
 
@@ -55,11 +55,6 @@ export const recordsDatabaseName = (userId: string) => `hh-records:${userId}`;
 
 let explicitUser: string | null = null;
 const open = new Map<string, RecordsDatabase>();
-/**
- * Users whose cache was deleted on this page (sign-out): a late write (an answer still on its
- * way) must not create their database again.
- */
-const deleted = new Set<string>();
 
 /** Sets the user whose cache is used (otherwise the signed-in user of the page). */
 export function setRecordsUser(userId: string | null): void {
@@ -75,19 +70,29 @@ function currentUser(): string | null {
 	}
 }
 
-function database(userId = currentUser()): RecordsDatabase | null {
-	if (!userId || typeof indexedDB === 'undefined' || deleted.has(userId)) return null;
+/**
+ * Runs `work` on the current user's cache, or answers `fallback` when there is none (signed out,
+ * no IndexedDB). A signed-out user's database is not created again by a late write (an answer
+ * still on its way), and work that sign-out closed the database under ends with `fallback`.
+ */
+async function withRecords<T>(fallback: T, work: (db: RecordsDatabase) => Promise<T>): Promise<T> {
+	const userId = currentUser();
+	if (!userId || typeof indexedDB === 'undefined' || hasSignedOut(userId)) return fallback;
 	let db = open.get(userId);
 	if (!db) {
 		db = new RecordsDatabase(recordsDatabaseName(userId));
 		open.set(userId, db);
 	}
-	return db;
+	try {
+		return await work(db);
+	} catch (error) {
+		if (hasSignedOut(userId)) return fallback;
+		throw error;
+	}
 }
 
-/** Closes the user's database before it is deleted on sign-out; it is not opened again. */
+/** Closes the user's database before it is deleted on sign-out (`markSignedOut` came first). */
 export function closeRecords(userId: string): void {
-	deleted.add(userId);
 	open.get(userId)?.close();
 	open.delete(userId);
 	if (explicitUser === userId) explicitUser = null;
@@ -129,64 +134,64 @@ export function parentIdsOf(path: string): Record<string, string> {
  * Stores (or updates) one record, e.g. an optimistic write: the stored fields are merged over
  * what the cache had, and every cached list that holds the record shows the new fields.
  */
-export async function cacheRecord(kind: RecordKind, record: { id: string } & Record<string, unknown>): Promise<void> {
-	const db = database();
-	if (!db) return;
+export function cacheRecord(kind: RecordKind, record: { id: string } & Record<string, unknown>): Promise<void> {
 	const key = `${kind}:${record.id}`;
-	await db.transaction('rw', db.records, async () => {
-		const existing = await db.records.get(key);
-		await db.records.put({
-			key,
-			kind,
-			id: record.id,
-			data: { ...(existing?.data ?? {}), ...record },
-			syncedAt: existing?.syncedAt ?? Date.now()
-		});
-	});
+	return withRecords(undefined, (db) =>
+		db.transaction('rw', db.records, async () => {
+			const existing = await db.records.get(key);
+			await db.records.put({
+				key,
+				kind,
+				id: record.id,
+				data: { ...(existing?.data ?? {}), ...record },
+				syncedAt: existing?.syncedAt ?? Date.now()
+			});
+		})
+	);
 }
 
 /** Removes a record from the cache and from every cached answer that listed it. */
 export async function removeRecord(kind: RecordKind, id: string): Promise<void> {
-	const db = database();
-	if (!db) return;
-	await db.transaction('rw', db.records, db.responses, async () => {
-		await db.records.delete(`${kind}:${id}`);
-		await db.responses.toCollection().modify((entry) => {
-			const body = entry.body;
-			if (!isObject(body) || !Array.isArray(body.items) || !body.items.some((i: unknown) => hasId(i) && i.id === id))
-				return false; // unchanged: not written back
-			body.items = body.items.filter((item: unknown) => !(hasId(item) && item.id === id));
+	return withRecords(undefined, async (db) => {
+		await db.transaction('rw', db.records, db.responses, async () => {
+			await db.records.delete(`${kind}:${id}`);
+			await db.responses.toCollection().modify((entry) => {
+				const body = entry.body;
+				if (!isObject(body) || !Array.isArray(body.items) || !body.items.some((i: unknown) => hasId(i) && i.id === id))
+					return false; // unchanged: not written back
+				body.items = body.items.filter((item: unknown) => !(hasId(item) && item.id === id));
+			});
 		});
 	});
 }
 
 /** Stores a successful GET answer and the records in it. */
 export async function storeResponse(path: string, body: unknown): Promise<void> {
-	const db = database();
-	if (!db) return;
-	const now = Date.now();
-	const shape = kindOfPath(path);
-	await db.transaction('rw', db.records, db.responses, async () => {
-		await db.responses.put({ path, body, syncedAt: now });
-		if (!shape) return;
-		const found: Array<Record<string, unknown> & { id: string }> = [];
-		if (shape.detailId && hasId(body) && body.id === shape.detailId) found.push(body);
-		else if (!shape.detailId && isObject(body) && Array.isArray(body.items)) found.push(...body.items.filter(hasId));
-		else if (!shape.detailId && Array.isArray(body)) found.push(...body.filter(hasId));
-		if (!found.length) return;
-		// One read and one write for the whole page, not two requests per row.
-		const keys = found.map((item) => `${shape.kind}:${item.id}`);
-		const existing = await db.records.bulkGet(keys);
-		await db.records.bulkPut(
-			found.map((item, i) => ({
-				key: keys[i],
-				kind: shape.kind,
-				id: item.id,
-				// A list item is a summary: its fresh fields go over a detail answer's, the rest stay.
-				data: { ...(existing[i]?.data ?? {}), ...item },
-				syncedAt: now
-			}))
-		);
+	return withRecords(undefined, async (db) => {
+		const now = Date.now();
+		const shape = kindOfPath(path);
+		await db.transaction('rw', db.records, db.responses, async () => {
+			await db.responses.put({ path, body, syncedAt: now });
+			if (!shape) return;
+			const found: Array<Record<string, unknown> & { id: string }> = [];
+			if (shape.detailId && hasId(body) && body.id === shape.detailId) found.push(body);
+			else if (!shape.detailId && isObject(body) && Array.isArray(body.items)) found.push(...body.items.filter(hasId));
+			else if (!shape.detailId && Array.isArray(body)) found.push(...body.filter(hasId));
+			if (!found.length) return;
+			// One read and one write for the whole page, not two requests per row.
+			const keys = found.map((item) => `${shape.kind}:${item.id}`);
+			const existing = await db.records.bulkGet(keys);
+			await db.records.bulkPut(
+				found.map((item, i) => ({
+					key: keys[i],
+					kind: shape.kind,
+					id: item.id,
+					// A list item is a summary: its fresh fields go over a detail answer's, the rest stay.
+					data: { ...(existing[i]?.data ?? {}), ...item },
+					syncedAt: now
+				}))
+			);
+		});
 	});
 }
 
@@ -249,9 +254,9 @@ async function searchCached(
 
 /** Cached candidates whose name, e-mail, title, company or tags contain every word of `q`. */
 export async function searchCachedCandidates(q: string): Promise<Record<string, unknown>[]> {
-	const db = database();
-	if (!db) return [];
-	return (await searchCached(db, q)).items;
+	return withRecords([], async (db) => {
+		return (await searchCached(db, q)).items;
+	});
 }
 
 /**
@@ -260,55 +265,55 @@ export async function searchCachedCandidates(q: string): Promise<Record<string, 
  * never seen online is answered by filtering the cached candidates.
  */
 export async function cachedResponse(path: string): Promise<{ body: unknown; syncedAt: number } | null> {
-	const db = database();
-	if (!db) return null;
-	const shape = kindOfPath(path);
-	const entry = await db.responses.get(path);
-	if (shape?.detailId) {
-		const record = await db.records.get(`${shape.kind}:${shape.detailId}`);
-		if (entry && isObject(entry.body)) {
-			return { body: record ? { ...entry.body, ...record.data } : entry.body, syncedAt: entry.syncedAt };
+	return withRecords(null, async (db) => {
+		const shape = kindOfPath(path);
+		const entry = await db.responses.get(path);
+		if (shape?.detailId) {
+			const record = await db.records.get(`${shape.kind}:${shape.detailId}`);
+			if (entry && isObject(entry.body)) {
+				return { body: record ? { ...entry.body, ...record.data } : entry.body, syncedAt: entry.syncedAt };
+			}
+			return record && Object.keys(record.data).length > 1 ? { body: record.data, syncedAt: record.syncedAt } : null;
 		}
-		return record && Object.keys(record.data).length > 1 ? { body: record.data, syncedAt: record.syncedAt } : null;
-	}
-	if (entry) {
-		if (!shape || !isObject(entry.body) || !Array.isArray(entry.body.items))
-			return { body: entry.body, syncedAt: entry.syncedAt };
-		const ids = entry.body.items.filter(hasId).map((item) => `${shape.kind}:${item.id}`);
-		const records = new Map(
-			(await db.records.bulkGet(ids)).filter((r): r is CachedRecord => !!r).map((r) => [r.key, r])
-		);
-		return {
-			body: { ...entry.body, items: entry.body.items.map((item: unknown) => overlay(item, records, shape.kind)) },
-			syncedAt: entry.syncedAt
-		};
-	}
-	if (shape?.kind === 'candidate' && !shape.detailId && path.split('?')[0].replace(/\/$/, '') === '/candidates') {
-		const params = new URLSearchParams(path.split('?')[1] ?? '');
-		const { items, syncedAt } = await searchCached(db, params.get('q') ?? '');
-		const pageSize = Number(params.get('page_size')) || 25;
-		const page = Math.max(1, Number(params.get('page')) || 1);
-		return {
-			body: {
-				items: items.slice((page - 1) * pageSize, page * pageSize),
-				pagination: {
-					page,
-					page_size: pageSize,
-					total_items: items.length,
-					total_pages: Math.max(1, Math.ceil(items.length / pageSize))
-				}
-			},
-			syncedAt
-		};
-	}
-	return null;
+		if (entry) {
+			if (!shape || !isObject(entry.body) || !Array.isArray(entry.body.items))
+				return { body: entry.body, syncedAt: entry.syncedAt };
+			const ids = entry.body.items.filter(hasId).map((item) => `${shape.kind}:${item.id}`);
+			const records = new Map(
+				(await db.records.bulkGet(ids)).filter((r): r is CachedRecord => !!r).map((r) => [r.key, r])
+			);
+			return {
+				body: { ...entry.body, items: entry.body.items.map((item: unknown) => overlay(item, records, shape.kind)) },
+				syncedAt: entry.syncedAt
+			};
+		}
+		if (shape?.kind === 'candidate' && !shape.detailId && path.split('?')[0].replace(/\/$/, '') === '/candidates') {
+			const params = new URLSearchParams(path.split('?')[1] ?? '');
+			const { items, syncedAt } = await searchCached(db, params.get('q') ?? '');
+			const pageSize = Number(params.get('page_size')) || 25;
+			const page = Math.max(1, Number(params.get('page')) || 1);
+			return {
+				body: {
+					items: items.slice((page - 1) * pageSize, page * pageSize),
+					pagination: {
+						page,
+						page_size: pageSize,
+						total_items: items.length,
+						total_pages: Math.max(1, Math.ceil(items.length / pageSize))
+					}
+				},
+				syncedAt
+			};
+		}
+		return null;
+	});
 }
 
 /** Every cached record of `kind` (what the user has seen, and wrote offline). */
 export async function cachedRecords(kind: RecordKind): Promise<Record<string, unknown>[]> {
-	const db = database();
-	if (!db) return [];
-	return (await db.records.where('kind').equals(kind).toArray()).map((r) => r.data);
+	return withRecords([], async (db) => {
+		return (await db.records.where('kind').equals(kind).toArray()).map((r) => r.data);
+	});
 }
 
 /** Cached records of `kind` written offline and not confirmed by the server yet (`pending`). */
@@ -318,10 +323,9 @@ export async function pendingRecords(kind: RecordKind): Promise<Record<string, u
 
 /** The cached record at a detail path (`/candidates/<id>`), or null. */
 export async function cachedRecordAt(path: string): Promise<Record<string, unknown> | null> {
-	const db = database();
 	const shape = kindOfPath(path);
-	if (!db || !shape?.detailId) return null;
-	return (await db.records.get(`${shape.kind}:${shape.detailId}`))?.data ?? null;
+	if (!shape?.detailId) return null;
+	return withRecords(null, async (db) => (await db.records.get(`${shape.kind}:${shape.detailId}`))?.data ?? null);
 }
 
 /**
@@ -333,24 +337,24 @@ export async function cacheCreated(
 	collectionPath: string,
 	record: { id: string } & Record<string, unknown>
 ): Promise<void> {
-	const db = database();
-	if (!db) return;
-	await cacheRecord(kind, record);
-	const firstPages = await firstPagesOf(db, collectionPath);
-	if (!firstPages.length) return;
-	await db.responses
-		.where('path')
-		.anyOf(firstPages)
-		.modify((entry) => {
-			const body = entry.body;
-			if (
-				!isObject(body) ||
-				!Array.isArray(body.items) ||
-				body.items.some((i: unknown) => hasId(i) && i.id === record.id)
-			)
-				return false; // unchanged: not written back
-			body.items = [record, ...body.items];
-		});
+	return withRecords(undefined, async (db) => {
+		await cacheRecord(kind, record);
+		const firstPages = await firstPagesOf(db, collectionPath);
+		if (!firstPages.length) return;
+		await db.responses
+			.where('path')
+			.anyOf(firstPages)
+			.modify((entry) => {
+				const body = entry.body;
+				if (
+					!isObject(body) ||
+					!Array.isArray(body.items) ||
+					body.items.some((i: unknown) => hasId(i) && i.id === record.id)
+				)
+					return false; // unchanged: not written back
+				body.items = [record, ...body.items];
+			});
+	});
 }
 
 /**
@@ -373,35 +377,35 @@ export async function renameRecord(
 	record: { id: string } & Record<string, unknown>,
 	collectionPath: string
 ): Promise<void> {
-	const db = database();
-	if (!db) return;
-	await db.transaction('rw', db.records, db.responses, async () => {
-		const firstPages = await firstPagesOf(db, collectionPath);
-		const existing = await db.records.get(`${kind}:${tempId}`);
-		await db.records.delete(`${kind}:${tempId}`);
-		await db.records.put({
-			key: `${kind}:${record.id}`,
-			kind,
-			id: record.id,
-			data: { ...(existing?.data ?? {}), ...record, pending: false },
-			syncedAt: Date.now()
-		});
-		// Only the lists `cacheCreated` put it in.
-		if (!firstPages.length) return;
-		await db.responses
-			.where('path')
-			.anyOf(firstPages)
-			.modify((entry) => {
-				const body = entry.body;
-				if (
-					!isObject(body) ||
-					!Array.isArray(body.items) ||
-					!body.items.some((i: unknown) => hasId(i) && i.id === tempId)
-				)
-					return false; // unchanged: not written back
-				body.items = body.items.map((item: unknown) =>
-					hasId(item) && item.id === tempId ? { ...item, ...record, pending: false } : item
-				);
+	return withRecords(undefined, async (db) => {
+		await db.transaction('rw', db.records, db.responses, async () => {
+			const firstPages = await firstPagesOf(db, collectionPath);
+			const existing = await db.records.get(`${kind}:${tempId}`);
+			await db.records.delete(`${kind}:${tempId}`);
+			await db.records.put({
+				key: `${kind}:${record.id}`,
+				kind,
+				id: record.id,
+				data: { ...(existing?.data ?? {}), ...record, pending: false },
+				syncedAt: Date.now()
 			});
+			// Only the lists `cacheCreated` put it in.
+			if (!firstPages.length) return;
+			await db.responses
+				.where('path')
+				.anyOf(firstPages)
+				.modify((entry) => {
+					const body = entry.body;
+					if (
+						!isObject(body) ||
+						!Array.isArray(body.items) ||
+						!body.items.some((i: unknown) => hasId(i) && i.id === tempId)
+					)
+						return false; // unchanged: not written back
+					body.items = body.items.map((item: unknown) =>
+						hasId(item) && item.id === tempId ? { ...item, ...record, pending: false } : item
+					);
+				});
+		});
 	});
 }

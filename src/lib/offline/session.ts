@@ -21,3 +21,20 @@ export function signedInUserId(): string | null {
 	if (user && typeof user === 'object' && 'id' in user && typeof user.id === 'string') return user.id;
 	return 'user' in page.data ? null : loadedUser;
 }
+
+/** Users who signed out on this page: their local stores are closed and deleted. */
+const signedOut = new Set<string>();
+
+/** Sign-out has begun for `userId`: background work that still runs for them ends quietly. */
+export function markSignedOut(userId: string): void {
+	signedOut.add(userId);
+}
+
+/**
+ * Whether `userId` signed out on this page. Nothing of theirs may be stored again, and a failure
+ * of their background work is no failure: sign-out closes their databases under whatever was
+ * still writing (an answer on its way, the offline kit, a replay), which has nothing left to do.
+ */
+export function hasSignedOut(userId: string | null): boolean {
+	return !!userId && signedOut.has(userId);
+}

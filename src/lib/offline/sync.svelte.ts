@@ -22,6 +22,7 @@ import {
 	removeRecord,
 	renameRecord
 } from './records';
+import { hasSignedOut } from './session';
 
 const RETRY_MS = 5_000;
 
@@ -74,6 +75,16 @@ function refresh(): Promise<void> {
 async function readOutbox(): Promise<void> {
 	if (!outbox) return;
 	const current = outbox;
+	try {
+		await readCounts(current);
+	} catch (error) {
+		// Closed under the read (sign-out, another user): nothing left to show.
+		if (outbox !== current && hasSignedOut(current.userId)) return;
+		throw error;
+	}
+}
+
+async function readCounts(current: Outbox): Promise<void> {
 	if (syncPanel.open) {
 		const [entries, conflictList] = await Promise.all([current.pending(), current.conflicts()]);
 		if (outbox !== current) return;
@@ -162,9 +173,14 @@ export function outboxFor(userId: string | null): Outbox | null {
 
 export async function replayNow(): Promise<ReplayOutcome | null> {
 	if (!outbox || !isOnline()) return null;
+	const current = outbox;
 	sync.syncing = true;
 	try {
-		return await outbox.replay();
+		return await current.replay();
+	} catch (error) {
+		// The user signed out during the replay: their outbox is closed and deleted.
+		if (hasSignedOut(current.userId)) return null;
+		throw error;
 	} finally {
 		sync.syncing = false;
 		await refresh();
