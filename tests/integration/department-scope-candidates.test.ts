@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignDepartmentRows } from '../helpers/department-rows';
+import { assignDepartments } from '../helpers/departments';
 import { BACKENDS } from '../helpers/env';
 import {
 	addApplication,
@@ -126,7 +126,7 @@ describe.each(BACKENDS)('department visibility of candidates on %s', (backend) =
 		const kit = await rita.api.get('/offline/kit');
 		expect(kit.status, JSON.stringify(kit.body)).toBe(200);
 		kitBefore = JSON.stringify(kit.body);
-		await assignDepartmentRows(s.running, [{ userId: rita.id, departmentId: s.org.departmentId }]);
+		await assignDepartments(s.running, [{ userId: rita.id, departmentId: s.org.departmentId }]);
 	}, 240_000);
 
 	afterAll(async () => {

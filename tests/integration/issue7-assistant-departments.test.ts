@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assignDepartmentRows } from '../helpers/department-rows';
+import { assignDepartments } from '../helpers/departments';
 import { BACKENDS } from '../helpers/env';
 import { functionResponsesOf, startFakeGemini, type FakeGemini, type GeminiRequest } from '../helpers/gemini';
 import {
@@ -65,7 +65,7 @@ interface World {
 	bobOffer: string;
 }
 
-async function seed(running: RunningApp, env: Record<string, string>): Promise<World> {
+async function seed(running: RunningApp): Promise<World> {
 	const org = await createOrg(running);
 	const una = await createMember(running, 'recruiter', 'Una Unassigned');
 	const sales = await running.admin.api.post('/departments', { name: 'Sales' });
@@ -101,7 +101,7 @@ async function seed(running: RunningApp, env: Record<string, string>): Promise<W
 	expect(offer.status, JSON.stringify(offer.body)).toBe(201);
 	const requirement = await running.admin.api.get(`/requirements/${reqB.id}`);
 	expect(requirement.status).toBe(200);
-	await assignDepartmentRows(running, [{ userId: org.recruiter.id, departmentId: org.departmentId }], env);
+	await assignDepartments(running, [{ userId: org.recruiter.id, departmentId: org.departmentId }]);
 	return {
 		running,
 		org,
@@ -164,8 +164,8 @@ describe.each(BACKENDS)('the assistant and departments on %s', (backend) => {
 			chunkDelayMs: 1
 		}));
 		geminiEnv.GEMINI_BASE_URL = fake.url;
-		withAi = await seed(await startApp(backend, geminiEnv), geminiEnv);
-		without = await seed(await startApp(backend), {});
+		withAi = await seed(await startApp(backend, geminiEnv));
+		without = await seed(await startApp(backend));
 	}, 300_000);
 
 	afterAll(async () => {
