@@ -7,6 +7,8 @@ declare global {
 			requestId: string;
 			user: SessionUser | null;
 			session: Session | null;
+			/** The signed-in user is assigned to departments (see departmentScope). */
+			departmentScoped: boolean;
 		}
 		interface Error {
 			message: string;

@@ -116,6 +116,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 		if (valid) {
 			event.locals.user = valid.user;
 			event.locals.session = valid.session;
+			event.locals.departmentScoped = valid.departmentScoped;
 			if (valid.renewed && !event.request.headers.has('authorization')) {
 				setSessionCookie(event.cookies, token, valid.session.expiresAt, rt.config.secureCookies);
 			}

@@ -11,6 +11,11 @@ export interface Actor {
 	requestId?: string | null;
 	/** Set when an admin acts on someone else's behalf. */
 	onBehalfOfId?: string | null;
+	/**
+	 * Whether the user is assigned to departments, when the request already knows it (read with
+	 * the session). False spares `departmentScope` its query; undefined: it reads the database.
+	 */
+	departmentScoped?: boolean;
 }
 
 export const SYSTEM_ACTOR: Actor = { userId: null, role: null, name: 'System' };

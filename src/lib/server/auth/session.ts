@@ -2,7 +2,7 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
-import { sessions, users, type Session, type User } from '../db/schema';
+import { sessions, userDepartments, users, type Session, type User } from '../db/schema';
 
 /** Sessions last 30 days and slide: used within the last 15 days, they are extended. */
 export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
@@ -20,6 +20,8 @@ export interface SessionUser {
 export interface ValidSession {
 	session: Session;
 	user: SessionUser;
+	/** Whether the user is assigned to departments (read with the session: no query of its own). */
+	departmentScoped: boolean;
 	/** True when the expiry moved: the cookie must be set again. */
 	renewed: boolean;
 }
@@ -60,7 +62,8 @@ function prepareSessionLookup(db: Executor) {
 	return db
 		.select({
 			session: sessions,
-			user: { id: users.id, email: users.email, name: users.name, role: users.role, isActive: users.isActive }
+			user: { id: users.id, email: users.email, name: users.name, role: users.role, isActive: users.isActive },
+			departmentScoped: sql<boolean>`exists (select 1 from ${userDepartments} where ${userDepartments.userId} = ${users.id})`
 		})
 		.from(sessions)
 		.innerJoin(users, and(eq(users.id, sessions.userId), isNull(users.deletedAt)))
@@ -103,7 +106,7 @@ export async function validateSessionToken(db: Executor, token: string): Promise
 		renewed = true;
 	}
 	const { isActive: _active, ...user } = row.user;
-	return { session, user, renewed };
+	return { session, user, renewed, departmentScoped: row.departmentScoped };
 }
 
 /** Ends one session. */

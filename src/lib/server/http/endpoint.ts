@@ -23,7 +23,8 @@ export function actorOf(event: RequestEvent): Actor {
 		name: user?.name,
 		ip,
 		userAgent: event.request.headers.get('user-agent'),
-		requestId: event.locals.requestId
+		requestId: event.locals.requestId,
+		departmentScoped: user ? event.locals.departmentScoped : undefined
 	};
 }
 

@@ -26,7 +26,9 @@ export type DepartmentScope = ReadonlySet<string> | null;
 const scopes = new WeakMap<Actor, Promise<DepartmentScope>>();
 
 export function departmentScope(db: Executor, actor: Actor): Promise<DepartmentScope> {
-	if (!actor.userId || !actor.role || isAdminRole(actor.role)) return Promise.resolve(null);
+	if (!actor.userId || !actor.role || isAdminRole(actor.role) || actor.departmentScoped === false) {
+		return Promise.resolve(null);
+	}
 	let scope = scopes.get(actor);
 	if (!scope) {
 		scope = loadDepartmentScope(db, actor.userId);
@@ -38,13 +40,9 @@ export function departmentScope(db: Executor, actor: Actor): Promise<DepartmentS
 
 /** Reads a user's scope from the database, ignoring any memo (the sync server re-checks with it). */
 export async function loadDepartmentScope(db: Executor, userId: string): Promise<DepartmentScope> {
-	const assigned = await db
-		.select({ id: userDepartments.departmentId })
-		.from(userDepartments)
-		.where(eq(userDepartments.userId, userId));
-	if (assigned.length === 0) return null;
 	// The assigned departments and everything under them; a deleted department's records stay
-	// with it (they are still under the same tree), so deleted ones are walked too.
+	// with it (they are still under the same tree), so deleted ones are walked too. No row: no
+	// assignment, the whole organisation.
 	const rows = await selectRows<{ id: string }>(
 		db,
 		sql`with recursive tree as (
@@ -53,7 +51,7 @@ export async function loadDepartmentScope(db: Executor, userId: string): Promise
 			select d.id from departments d join tree t on d.parent_id = t.id
 		) select id from tree`
 	);
-	return new Set(rows.map((r) => r.id));
+	return rows.length === 0 ? null : new Set(rows.map((r) => r.id));
 }
 
 /** Is a record of this department outside the scope? */
