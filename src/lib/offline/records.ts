@@ -6,7 +6,7 @@
  * network is gone; the outbox applies offline writes here optimistically (`cacheRecord`,
  * `removeRecord`).
  */
-import Dexie, { type Table } from 'dexie';
+import Dexie, { type Collection, type Table } from 'dexie';
 import { hasSignedOut, signedInUserId } from './session';
 
 export type RecordKind = 'requirement' | 'candidate' | 'application' | 'interview' | 'offer' | 'notification';
@@ -155,12 +155,9 @@ export async function removeRecord(kind: RecordKind, id: string): Promise<void> 
 	return withRecords(undefined, async (db) => {
 		await db.transaction('rw', db.records, db.responses, async () => {
 			await db.records.delete(`${kind}:${id}`);
-			await db.responses.toCollection().modify((entry) => {
-				const body = entry.body;
-				if (!isObject(body) || !Array.isArray(body.items) || !body.items.some((i: unknown) => hasId(i) && i.id === id))
-					return false; // unchanged: not written back
-				body.items = body.items.filter((item: unknown) => !(hasId(item) && item.id === id));
-			});
+			await modifyLists(db.responses.toCollection(), (items) =>
+				items.some((i) => hasId(i) && i.id === id) ? items.filter((item) => !(hasId(item) && item.id === id)) : null
+			);
 		});
 	});
 }
@@ -341,19 +338,26 @@ export async function cacheCreated(
 		await cacheRecord(kind, record);
 		const firstPages = await firstPagesOf(db, collectionPath);
 		if (!firstPages.length) return;
-		await db.responses
-			.where('path')
-			.anyOf(firstPages)
-			.modify((entry) => {
-				const body = entry.body;
-				if (
-					!isObject(body) ||
-					!Array.isArray(body.items) ||
-					body.items.some((i: unknown) => hasId(i) && i.id === record.id)
-				)
-					return false; // unchanged: not written back
-				body.items = [record, ...body.items];
-			});
+		await modifyLists(db.responses.where('path').anyOf(firstPages), (items) =>
+			items.some((i) => hasId(i) && i.id === record.id) ? null : [record, ...items]
+		);
+	});
+}
+
+/**
+ * Rewrites the items of the cached list answers in `entries`; `change` answers null for a list
+ * it leaves as it is (not written back).
+ */
+function modifyLists(
+	entries: Collection<CachedResponse, string>,
+	change: (items: unknown[]) => unknown[] | null
+): Promise<number> {
+	return entries.modify((entry) => {
+		const body = entry.body;
+		if (!isObject(body) || !Array.isArray(body.items)) return false;
+		const items = change(body.items);
+		if (!items) return false;
+		body.items = items;
 	});
 }
 
@@ -391,21 +395,11 @@ export async function renameRecord(
 			});
 			// Only the lists `cacheCreated` put it in.
 			if (!firstPages.length) return;
-			await db.responses
-				.where('path')
-				.anyOf(firstPages)
-				.modify((entry) => {
-					const body = entry.body;
-					if (
-						!isObject(body) ||
-						!Array.isArray(body.items) ||
-						!body.items.some((i: unknown) => hasId(i) && i.id === tempId)
-					)
-						return false; // unchanged: not written back
-					body.items = body.items.map((item: unknown) =>
-						hasId(item) && item.id === tempId ? { ...item, ...record, pending: false } : item
-					);
-				});
+			await modifyLists(db.responses.where('path').anyOf(firstPages), (items) =>
+				items.some((i) => hasId(i) && i.id === tempId)
+					? items.map((item) => (hasId(item) && item.id === tempId ? { ...item, ...record, pending: false } : item))
+					: null
+			);
 		});
 	});
 }
