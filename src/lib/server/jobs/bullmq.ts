@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { Runtime } from '../runtime';
 import { executeJob } from './execute';
-import type { EnqueueOptions, JobQueue, JobRegistry } from './queue';
-import { dueQueuedJobs, getJobRow, insertJobRow, insertJobRows, newJobRows, markJobRunning } from './rows';
+import { afterRowsCommit, type EnqueueOptions, type JobQueue, type JobRegistry } from './queue';
+import { dueQueuedJobs, getJobRow, insertJobRow, insertJobRows, newJobRow, newJobRows, markJobRunning } from './rows';
 import type { JobDefinition } from './types';
 
 export const QUEUE_NAME = 'hh-jobs';
@@ -46,18 +46,9 @@ export class BullMqQueue implements JobQueue {
 	}
 
 	async enqueue<S extends z.ZodType>(definition: JobDefinition<S>, input: z.input<S>, options: EnqueueOptions = {}) {
-		const { row, created } = await insertJobRow(options.tx ?? this.rt.db, {
-			kind: definition.kind,
-			input: definition.input.parse(input),
-			maxAttempts: definition.maxAttempts,
-			runAt: options.delayMs ? new Date(Date.now() + options.delayMs) : undefined,
-			dedupeKey: options.dedupeKey,
-			createdBy: options.createdBy
-		});
+		const { row, created } = await insertJobRow(options.tx ?? this.rt.db, newJobRow(definition, input, options));
 		if (!created) return row;
-		const dispatch = () => this.dispatch(row.id, definition.kind, row.maxAttempts, options.delayMs ?? 0);
-		if (options.tx && options.afterCommit) options.afterCommit(dispatch);
-		else await dispatch();
+		await afterRowsCommit(options, () => this.dispatch(row.id, definition.kind, row.maxAttempts, options.delayMs ?? 0));
 		return row;
 	}
 
@@ -68,18 +59,17 @@ export class BullMqQueue implements JobQueue {
 	) {
 		const results = await insertJobRows(options.tx ?? this.rt.db, newJobRows(definition, items, options.createdBy));
 		const created = results.filter((r) => r.created).map((r) => r.row);
-		const dispatch = async () => {
-			if (created.length === 0) return;
-			await this.queue.addBulk(
-				created.map((row) => ({
-					name: definition.kind,
-					data: { jobId: row.id },
-					opts: this.jobOptions(row.id, row.maxAttempts, 0)
-				}))
+		if (created.length > 0) {
+			await afterRowsCommit(options, () =>
+				this.queue.addBulk(
+					created.map((row) => ({
+						name: definition.kind,
+						data: { jobId: row.id },
+						opts: this.jobOptions(row.id, row.maxAttempts, 0)
+					}))
+				)
 			);
-		};
-		if (options.tx && options.afterCommit) options.afterCommit(dispatch);
-		else await dispatch();
+		}
 		return results.map((r) => r.row);
 	}
 

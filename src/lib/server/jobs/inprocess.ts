@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { Runtime } from '../runtime';
 import { executeJob } from './execute';
-import type { EnqueueOptions, JobQueue, JobRegistry } from './queue';
-import { claimNextDueJob, insertJobRow, insertJobRows, newJobRows, requeueInterruptedJobs } from './rows';
+import { afterRowsCommit, type EnqueueOptions, type JobQueue, type JobRegistry } from './queue';
+import { claimNextDueJob, insertJobRow, insertJobRows, newJobRow, newJobRows, requeueInterruptedJobs } from './rows';
 import type { JobDefinition } from './types';
 
 const POLL_MS = 1000;
@@ -28,17 +28,8 @@ export class InProcessQueue implements JobQueue {
 	) {}
 
 	async enqueue<S extends z.ZodType>(definition: JobDefinition<S>, input: z.input<S>, options: EnqueueOptions = {}) {
-		const { row } = await insertJobRow(options.tx ?? this.rt.db, {
-			kind: definition.kind,
-			input: definition.input.parse(input),
-			maxAttempts: definition.maxAttempts,
-			runAt: options.delayMs ? new Date(Date.now() + options.delayMs) : undefined,
-			dedupeKey: options.dedupeKey,
-			createdBy: options.createdBy
-		});
-		const kick = () => this.kick();
-		if (options.tx && options.afterCommit) options.afterCommit(kick);
-		else kick();
+		const { row } = await insertJobRow(options.tx ?? this.rt.db, newJobRow(definition, input, options));
+		await afterRowsCommit(options, () => this.kick());
 		return row;
 	}
 
@@ -48,9 +39,7 @@ export class InProcessQueue implements JobQueue {
 		options: EnqueueOptions = {}
 	) {
 		const results = await insertJobRows(options.tx ?? this.rt.db, newJobRows(definition, items, options.createdBy));
-		const kick = () => this.kick();
-		if (options.tx && options.afterCommit) options.afterCommit(kick);
-		else kick();
+		await afterRowsCommit(options, () => this.kick());
 		return results.map((r) => r.row);
 	}
 

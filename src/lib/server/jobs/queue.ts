@@ -16,6 +16,18 @@ export interface EnqueueOptions {
 }
 
 /**
+ * Runs `work` (a dispatch) after COMMIT when the job rows were inserted in the caller's
+ * transaction, otherwise now.
+ */
+export async function afterRowsCommit(options: EnqueueOptions, work: () => unknown): Promise<void> {
+	if (options.tx && options.afterCommit)
+		options.afterCommit(async () => {
+			await work();
+		});
+	else await work();
+}
+
+/**
  * The one queue interface all code uses. Embedded mode runs jobs in-process from the `jobs`
  * table; distributed mode hands them to BullMQ workers. Either way the row is the record.
  */

@@ -19,39 +19,33 @@ export interface NewJob {
  * so "send this reminder once today" stays once even if asked twice.
  */
 export async function insertJobRow(db: Executor, job: NewJob): Promise<{ row: JobRow; created: boolean }> {
-	const [row] = await db
-		.insert(jobs)
-		.values({
-			kind: job.kind,
-			input: job.input,
-			maxAttempts: job.maxAttempts,
-			runAt: job.runAt ?? new Date(),
-			dedupeKey: job.dedupeKey ?? null,
-			createdBy: job.createdBy ?? null
-		})
-		.onConflictDoNothing({ target: jobs.dedupeKey })
-		.returning();
-	if (row) return { row, created: true };
-	const [existing] = await db
-		.select()
-		.from(jobs)
-		.where(eq(jobs.dedupeKey, job.dedupeKey as string));
-	return { row: existing, created: false };
+	const [result] = await insertJobRows(db, [job]);
+	return result;
 }
 
-/** The rows `enqueueMany` inserts: each item's input parsed by the definition's schema. */
+/** The row of one job: its input parsed by the definition's schema, due now or after `delayMs`. */
+export function newJobRow<S extends z.ZodType>(
+	definition: JobDefinition<S>,
+	input: z.input<S>,
+	options: { delayMs?: number; dedupeKey?: string; createdBy?: string | null } = {}
+): NewJob {
+	return {
+		kind: definition.kind,
+		input: definition.input.parse(input),
+		maxAttempts: definition.maxAttempts,
+		runAt: options.delayMs ? new Date(Date.now() + options.delayMs) : undefined,
+		dedupeKey: options.dedupeKey,
+		createdBy: options.createdBy
+	};
+}
+
+/** The rows `enqueueMany` inserts, one `newJobRow` an item. */
 export function newJobRows<S extends z.ZodType>(
 	definition: JobDefinition<S>,
 	items: ReadonlyArray<{ input: z.input<S>; dedupeKey?: string }>,
 	createdBy?: string | null
 ): NewJob[] {
-	return items.map((item) => ({
-		kind: definition.kind,
-		input: definition.input.parse(item.input),
-		maxAttempts: definition.maxAttempts,
-		dedupeKey: item.dedupeKey,
-		createdBy
-	}));
+	return items.map((item) => newJobRow(definition, item.input, { dedupeKey: item.dedupeKey, createdBy }));
 }
 
 /**
