@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReadModelCache, readCounter } from '../../src/lib/server/cache/read-model-cache';
-import { listVisibilityKey } from '../../src/lib/server/candidates/service';
+import { candidateChangesSince, listVisibilityKey } from '../../src/lib/server/candidates/list';
 import { startProcess, type RunningProcess } from '../helpers/app';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { BACKENDS, TEST_REDIS_URL } from '../helpers/env';
@@ -44,24 +44,70 @@ describe.each(BACKENDS)('candidates list counter on %s', (backend) => {
 		return (await readCounter(database.handle.db, 'candidates_list')) - before;
 	};
 
-	it('is bumped once per statement by what the list shows or who may see it, and by nothing else', async () => {
-		expect(await readCounter(database.handle.db, 'candidates_list')).toBeGreaterThanOrEqual(0);
-		expect(await bump(`update candidates set cv_text = cv_text where false`)).toBe(1);
-		expect(await bump(`delete from candidates where false`)).toBe(1);
-		expect(await bump(`delete from candidate_identities where false`)).toBe(1);
-		expect(await bump(`update applications set stage = stage where false`)).toBe(1);
-		expect(await bump(`update applications set deleted_at = now() where false`)).toBe(1);
-		expect(await bump(`delete from applications where false`)).toBe(1);
+	/** The candidates each bump since `since` logged (null: anyone may be seen differently). */
+	const logged = async (since: number) =>
+		(
+			await database.handle.rows(
+				`select counter::int as counter, candidate_id from candidates_list_changes where counter > ${since} order by counter, candidate_id`
+			)
+		).map((r) => [r.counter, r.candidate_id]);
+
+	it('is bumped once per statement that changes what the list shows or who may see it, with the candidates it changed', async () => {
+		const start = await readCounter(database.handle.db, 'candidates_list');
+		expect(start).toBeGreaterThanOrEqual(0);
+		const [a, b] = (
+			await database.handle.rows(`insert into candidates (name) values ('Log Probe A'), ('Log Probe B') returning id`)
+		).map((r) => r.id as string);
+		expect(await logged(start)).toEqual(
+			[
+				[start + 1, a],
+				[start + 1, b]
+			].sort((x, y) => String(x[1]).localeCompare(String(y[1])))
+		);
+		let at = await readCounter(database.handle.db, 'candidates_list');
+		expect(await bump(`update candidates set current_title = 'Changed' where id = '${a}'`)).toBe(1);
+		expect(await logged(at)).toEqual([[at + 1, a]]);
+		at++;
+		expect(
+			await bump(
+				`insert into candidate_identities (candidate_id, kind, value) values ('${b}', 'email', 'b@example.org')`
+			)
+		).toBe(1);
+		expect(await bump(`update candidate_identities set candidate_id = '${a}' where candidate_id = '${b}'`)).toBe(1);
+		// Moving an identity from B to A changes both.
+		expect((await logged(at + 1)).map((r) => r[1]).sort()).toEqual([a, b].sort());
+		expect(await bump(`delete from candidates where id = '${b}'`)).toBe(1);
+		// Who sees which candidate: logged as "anyone" (null).
+		at = await readCounter(database.handle.db, 'candidates_list');
 		expect(await bump(`update requirements set department_id = department_id where false`)).toBe(1);
 		expect(await bump(`update requirements set hiring_manager_id = hiring_manager_id where false`)).toBe(1);
 		expect(await bump(`update departments set parent_id = parent_id where false`)).toBe(1);
 		expect(await bump(`delete from user_departments where false`)).toBe(1);
 		expect(await bump(`delete from interview_panelists where false`)).toBe(1);
-		// A card reordered in its column, a requirement retitled, a department renamed: no list
-		// answer changes.
+		expect((await logged(at)).every(([, candidate]) => candidate === null)).toBe(true);
+		// A statement that changed no candidate, identity or application (application stage moves
+		// are followed through the API below), a card reordered in its column, a requirement
+		// retitled, a department renamed: no list answer changes.
+		expect(await bump(`update candidates set cv_text = cv_text where false`)).toBe(0);
+		expect(await bump(`delete from candidate_identities where false`)).toBe(0);
+		expect(await bump(`update applications set stage = stage where false`)).toBe(0);
 		expect(await bump(`update applications set rank = rank where false`)).toBe(0);
 		expect(await bump(`update requirements set title = title where false`)).toBe(0);
 		expect(await bump(`update departments set name = name where false`)).toBe(0);
+	});
+
+	it('keeps the last 1,000 bumps of its log', async () => {
+		const [c] = await database.handle.rows(`insert into candidates (name) values ('Log Pruning Probe') returning id`);
+		await database.handle.rows(
+			`do $$ begin for i in 1..1150 loop update candidates set version = version + 1 where id = '${c.id}'; end loop; end $$`
+		);
+		const now = await readCounter(database.handle.db, 'candidates_list');
+		const [{ oldest, kept }] = await database.handle.rows(
+			`select min(counter)::int as oldest, count(*)::int as kept from candidates_list_changes`
+		);
+		expect(now - (oldest as number)).toBeLessThan(1100);
+		expect(now - (oldest as number)).toBeGreaterThanOrEqual(999);
+		expect(kept).toBeLessThan(1100);
 	});
 
 	it('does not move when the changing transaction rolls back', async () => {
@@ -91,7 +137,7 @@ describe.each(BACKENDS)('candidates list counter on %s', (backend) => {
 		const second = cache.get(db, 'q', slow);
 		await vi.waitFor(() => expect(cache.coalesced).toBe(1));
 		// A change committed while the first load runs: a later request must not take its answer.
-		await database.handle.rows(`update candidates set name = name where false`);
+		await database.handle.rows(`insert into candidates (name) values ('Coalescing Probe')`);
 		const third = cache.get(db, 'q', slow);
 		await vi.waitFor(() => expect(loads).toBe(2));
 		release();
@@ -102,6 +148,52 @@ describe.each(BACKENDS)('candidates list counter on %s', (backend) => {
 		// The newer answer is the one kept.
 		expect(await cache.get(db, 'q', slow)).toBe('answer 2');
 		expect(cache.hits).toBe(1);
+	});
+
+	it('re-checks a stored answer against the candidates changed since, and runs the query when that cannot tell', async () => {
+		const db = database.handle.db;
+		const rechecks: string[][] = [];
+		let verdict: string | null = 'rechecked';
+		const cache = new ReadModelCache<string>('candidates_list', 8, false, {
+			recheck: {
+				changesSince: candidateChangesSince,
+				async apply(_db, value, changed) {
+					rechecks.push(changed);
+					return verdict && `${value}, ${verdict}`;
+				}
+			}
+		});
+		let loads = 0;
+		const load = async () => `answer ${++loads}`;
+		const [x] = await database.handle.rows(`insert into candidates (name) values ('Recheck Unit Probe') returning id`);
+		expect(await cache.get(db, 'q', load)).toBe('answer 1');
+		await database.handle.rows(`update candidates set location = 'Oslo' where id = '${x.id}'`);
+		expect(await cache.get(db, 'q', load)).toBe('answer 1, rechecked');
+		expect(rechecks).toEqual([[x.id]]);
+		// Stored under the counter the re-check read: the next lookup is a plain hit.
+		expect(await cache.get(db, 'q', load)).toBe('answer 1, rechecked');
+		expect({ hits: cache.hits, rechecked: cache.rechecked, misses: cache.misses }).toEqual({
+			hits: 1,
+			rechecked: 1,
+			misses: 1
+		});
+		// Who may see which candidate changed: the query runs, the re-check is not asked.
+		await database.handle.rows(`delete from user_departments where false`);
+		expect(await cache.get(db, 'q', load)).toBe('answer 2');
+		expect(rechecks).toHaveLength(1);
+		// The re-check cannot tell: the query runs.
+		verdict = null;
+		await database.handle.rows(`update candidates set location = 'Bergen' where id = '${x.id}'`);
+		expect(await cache.get(db, 'q', load)).toBe('answer 3');
+		expect(rechecks).toHaveLength(2);
+		// An answer older than the log's span: the query runs without asking.
+		verdict = 'rechecked';
+		await database.handle.rows(
+			`do $$ begin for i in 1..510 loop update candidates set version = version + 1 where id = '${x.id}'; end loop; end $$`
+		);
+		expect(await cache.get(db, 'q', load)).toBe('answer 4');
+		expect(rechecks).toHaveLength(2);
+		expect(cache.misses).toBe(4);
 	});
 });
 
@@ -198,6 +290,95 @@ describe.each(BACKENDS)('candidates list stays fresh through the API on %s', (ba
 		expect(deleted.status, JSON.stringify(deleted.body)).toBeLessThan(300);
 		expect((await ids('q=quokkafresh')).ids).toEqual([]);
 		expect((await ids('page_size=100')).ids).not.toContain(created.id);
+	});
+
+	/** This cache's re-checks in the app's /metrics. */
+	async function rechecks(baseUrl = running.url) {
+		const text = await (await fetch(`${baseUrl}/metrics`)).text();
+		const m = /read_model_cache_lookups_total\{cache="candidates_list",outcome="rechecked"\} (\d+)/.exec(text);
+		return m ? Number(m[1]) : 0;
+	}
+
+	it('brings a cached search up to date from the changed rows, and runs it again when they move in the answer', async () => {
+		const one = await createCandidate(recruiter, { name: 'Recheckprobe One', location: 'Lisbon' });
+		const two = await createCandidate(recruiter, { name: 'Recheckprobe Two' });
+		const other = await createCandidate(recruiter, { name: 'Unrelated Person' });
+		const search = () => ids('q=recheckprobe');
+		const first = await search();
+		expect([...first.ids].sort()).toEqual([one.id, two.id].sort());
+		const edit = async (c: { id: string }, fields: Record<string, unknown>) => {
+			const current = await recruiter.api.get(`/candidates/${c.id}`);
+			const res = await recruiter.api.patch(`/candidates/${c.id}`, { ...fields, version: current.body.data.version });
+			expect(res.status, JSON.stringify(res.body)).toBe(200);
+		};
+		/** The outcome of the next search: how many queries it ran and how many re-checks. */
+		const outcome = async () => {
+			const [before, beforeRechecks] = [await lookups(), await rechecks()];
+			const answer = await search();
+			const [after, afterRechecks] = [await lookups(), await rechecks()];
+			return { answer, misses: after.misses - before.misses, rechecked: afterRechecks - beforeRechecks };
+		};
+
+		// A candidate outside the answer changes and stays outside: no query.
+		await edit(other, { location: 'Porto' });
+		let next = await outcome();
+		expect([next.misses, next.rechecked]).toEqual([0, 1]);
+		expect(next.answer.ids).toEqual(first.ids);
+
+		// One in the answer changes something that does not move it: its row is refreshed in place.
+		await edit(one, { location: 'Madrid' });
+		next = await outcome();
+		expect([next.misses, next.rechecked]).toEqual([0, 1]);
+		expect(next.answer.ids).toEqual(first.ids);
+		expect(next.answer.items.find((c) => c.id === one.id)?.location).toBe('Madrid');
+		expect(next.answer.total).toBe(2);
+
+		// The other comes into the answer: the query runs, and the total follows.
+		await edit(other, { current_title: 'Recheckprobe enthusiast' });
+		next = await outcome();
+		expect(next.misses).toBe(1);
+		expect(next.answer.total).toBe(3);
+		expect(next.answer.ids).toContain(other.id);
+
+		// A new rank (the word in the title as well as the name) moves it to the top: the query runs.
+		await edit(two, { current_title: 'Recheckprobe lead' });
+		next = await outcome();
+		expect(next.misses).toBe(1);
+		const ranks = next.answer.items.map((c) => c.rank as number);
+		expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
+		expect(next.answer.ids).toEqual((await ids('q=recheckprobe&page_size=50')).ids);
+
+		// Out of the answer (deleted): the query runs, and the total follows.
+		const deleted = await org.admin.api.delete(`/candidates/${two.id}`);
+		expect(deleted.status, JSON.stringify(deleted.body)).toBeLessThan(300);
+		next = await outcome();
+		expect(next.misses).toBe(1);
+		expect(next.answer.total).toBe(2);
+		expect(next.answer.ids).not.toContain(two.id);
+	});
+
+	it('keeps a first page when a candidate further down changes without moving, and not a later page', async () => {
+		const older = await createCandidate(recruiter, { name: 'Pagedprobe Older' });
+		const newer = await createCandidate(recruiter, { name: 'Pagedprobe Newer' });
+		const pageOne = await ids('q=pagedprobe&page_size=1');
+		const pageTwo = await ids('q=pagedprobe&page_size=1&page=2');
+		expect(pageOne.total).toBe(2);
+		const [top, below] = pageOne.ids[0] === newer.id ? [newer, older] : [older, newer];
+		expect(pageTwo.ids).toEqual([below.id]);
+		const current = await recruiter.api.get(`/candidates/${below.id}`);
+		const res = await recruiter.api.patch(`/candidates/${below.id}`, {
+			location: 'Below the page',
+			version: current.body.data.version
+		});
+		expect(res.status).toBe(200);
+		const before = await lookups();
+		const beforeRechecks = await rechecks();
+		expect((await ids('q=pagedprobe&page_size=1')).ids).toEqual([top.id]);
+		const middle = await lookups();
+		expect([middle.misses - before.misses, (await rechecks()) - beforeRechecks]).toEqual([0, 1]);
+		// On the second page it is the row itself: refreshed there without a query.
+		expect((await ids('q=pagedprobe&page_size=1&page=2')).items[0].location).toBe('Below the page');
+		expect((await lookups()).misses - middle.misses).toBe(0);
 	});
 
 	it('finds a candidate by CV text as soon as the extraction job has written it', async () => {

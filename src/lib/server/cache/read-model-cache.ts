@@ -8,6 +8,29 @@ export type CounterName = 'requirements_list' | 'candidates_list';
 interface Entry<V> {
 	counter: number;
 	value: V;
+	weight: number;
+}
+
+/**
+ * How a cache whose counter keeps a change log (`candidates_list`, migration 0013) brings an
+ * answer up to date without its query: the changes since the answer's counter, then the answer
+ * re-checked against them.
+ */
+export interface Recheck<V> {
+	/**
+	 * The counter now and the ids changed since `since`, read in one snapshot; `everything` when
+	 * any answer may have changed; null when the log cannot tell (too old).
+	 */
+	changesSince(db: Executor, since: number): Promise<{ counter: number; changed: string[] | 'everything' } | null>;
+	/** The answer as it is after these changes, or null when only its query can tell. */
+	apply(db: Executor, value: V, changed: string[]): Promise<V | null>;
+}
+
+export interface CacheOptions<V> {
+	recheck?: Recheck<V>;
+	/** An answer's size (for example, characters of member lists), bounded by `maxWeight` in all. */
+	weigh?: (value: V) => number;
+	maxWeight?: number;
 }
 
 function prepareCounterRead(db: Executor) {
@@ -43,6 +66,11 @@ export async function readCounter(db: Executor, name: CounterName): Promise<numb
  * The price on a hit is one primary-key read instead of the query, its joins and the row
  * mapping. Entries are few and bounded (least recently used out first).
  *
+ * With a {@link Recheck}, an answer whose counter moved is first re-checked against the changed
+ * rows (one snapshot of the counter and its change log, then those rows): it is stored under the
+ * counter that snapshot read, which is no newer than the rows the re-check saw. Only when the
+ * re-check cannot tell is the query run.
+ *
  * Misses are coalesced: a request that finds the same query already being loaded under the
  * counter it read itself waits for that load instead of running the query again (after a change,
  * a burst of requests for one page costs one query, not one per request; on PGlite, whose single
@@ -55,8 +83,12 @@ export class ReadModelCache<V> {
 	private readonly byDatabase = new WeakMap<Executor, Map<string, Entry<V>>>();
 	/** Loads under way, per database and key, with the counter each was started under. */
 	private readonly loading = new WeakMap<Executor, Map<string, { counter: number; value: Promise<V> }>>();
+	private readonly weights = new WeakMap<Executor, { total: number }>();
 	hits = 0;
+	/** Lookups that ran the query. */
 	misses = 0;
+	/** Lookups answered by re-checking a stored answer against the changed rows (no query). */
+	rechecked = 0;
 	/** Requests answered by a load another request had started (no query of their own). */
 	coalesced = 0;
 
@@ -64,7 +96,8 @@ export class ReadModelCache<V> {
 		readonly name: CounterName,
 		private readonly maxEntries = 256,
 		/** Counted in {@link cacheLookups} (/metrics); tests' private caches are not. */
-		register = false
+		register = false,
+		private readonly options: CacheOptions<V> = {}
 	) {
 		if (register) registered.push(this as ReadModelCache<unknown>);
 	}
@@ -76,7 +109,8 @@ export class ReadModelCache<V> {
 		if (!loads) this.loading.set(db, (loads = new Map()));
 		const counter = await readCounter(db, this.name);
 		const entry = entries.get(key);
-		if (entry && entry.counter === counter && counter >= 0) {
+		// An answer stored under a newer counter (a re-check reads the counter again) is fresher still.
+		if (entry && entry.counter >= counter && counter >= 0) {
 			// Refresh its place in the LRU order.
 			entries.delete(key);
 			entries.set(key, entry);
@@ -88,26 +122,60 @@ export class ReadModelCache<V> {
 			this.coalesced++;
 			return pending.value;
 		}
-		this.misses++;
-		const value = load();
+		const loaded =
+			entry && this.options.recheck && counter >= 0
+				? this.recheckOrLoad(db, entry, counter, load)
+				: this.load(counter, load);
+		const value = loaded.then((answer) => answer.value);
+		// Its failure reaches the waiters, if any, and this request through `loaded`: not unhandled.
+		value.catch(() => {});
 		const mine = { counter, value };
 		if (counter >= 0) loads.set(key, mine);
 		try {
-			const loaded = await value;
+			const answer = await loaded;
 			// Never replace an answer read under a newer counter with an older one.
 			const current = entries.get(key);
-			if (counter >= 0 && !(current && current.counter > counter)) {
-				entries.delete(key);
-				entries.set(key, { counter, value: loaded });
-				while (entries.size > this.maxEntries) {
-					const oldest = entries.keys().next().value;
-					if (oldest === undefined) break;
-					entries.delete(oldest);
-				}
-			}
-			return loaded;
+			if (counter >= 0 && !(current && current.counter > answer.counter)) this.store(db, entries, key, answer);
+			return answer.value;
 		} finally {
 			if (loads.get(key) === mine) loads.delete(key);
+		}
+	}
+
+	private async load(counter: number, load: () => Promise<V>) {
+		this.misses++;
+		return { counter, value: await load() };
+	}
+
+	private async recheckOrLoad(db: Executor, entry: Entry<V>, counter: number, load: () => Promise<V>) {
+		const recheck = this.options.recheck!;
+		const changes = await recheck.changesSince(db, entry.counter);
+		if (changes && changes.changed !== 'everything') {
+			const value = changes.changed.length ? await recheck.apply(db, entry.value, changes.changed) : entry.value;
+			if (value !== null) {
+				this.rechecked++;
+				return { counter: changes.counter, value };
+			}
+		}
+		return this.load(counter, load);
+	}
+
+	private store(db: Executor, entries: Map<string, Entry<V>>, key: string, answer: { counter: number; value: V }) {
+		let weights = this.weights.get(db);
+		if (!weights) this.weights.set(db, (weights = { total: 0 }));
+		const drop = (k: string) => {
+			weights.total -= entries.get(k)?.weight ?? 0;
+			entries.delete(k);
+		};
+		drop(key);
+		const weight = this.options.weigh?.(answer.value) ?? 0;
+		entries.set(key, { counter: answer.counter, value: answer.value, weight });
+		weights.total += weight;
+		const maxWeight = this.options.maxWeight ?? Infinity;
+		while (entries.size > this.maxEntries || (weights.total > maxWeight && entries.size > 1)) {
+			const oldest = entries.keys().next().value;
+			if (oldest === undefined) break;
+			drop(oldest);
 		}
 	}
 
@@ -120,6 +188,18 @@ export class ReadModelCache<V> {
 const registered: Array<ReadModelCache<unknown>> = [];
 
 /** Hits and misses of the product's caches since the process started (for /metrics). */
-export function cacheLookups(): Array<{ cache: CounterName; hits: number; misses: number; coalesced: number }> {
-	return registered.map((c) => ({ cache: c.name, hits: c.hits, misses: c.misses, coalesced: c.coalesced }));
+export function cacheLookups(): Array<{
+	cache: CounterName;
+	hits: number;
+	misses: number;
+	rechecked: number;
+	coalesced: number;
+}> {
+	return registered.map((c) => ({
+		cache: c.name,
+		hits: c.hits,
+		misses: c.misses,
+		rechecked: c.rechecked,
+		coalesced: c.coalesced
+	}));
 }

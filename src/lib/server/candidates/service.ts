@@ -1,12 +1,11 @@
-import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { normalizeTags } from '../../domain/normalize';
 import { boardColumns } from '../../domain/pipeline-rules';
 import { can, type Relation } from '../../permissions';
-import type { CreateCandidateInput, ListCandidatesQuery, UpdateCandidateInput } from '../../schemas/candidates';
+import type { CreateCandidateInput, UpdateCandidateInput } from '../../schemas/candidates';
 import { subjectOf, type Actor } from '../actor';
 import { recordActivities, recordActivity } from '../activity/service';
 import { auditSnapshot, recordAudit, recordAudits } from '../audit/audit';
-import { ReadModelCache } from '../cache/read-model-cache';
 import type { Executor } from '../db/client';
 import { lockForUpdate } from '../db/locking';
 import { inTransaction } from '../db/transaction';
@@ -23,18 +22,12 @@ import {
 	type Candidate
 } from '../db/schema';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors';
-import type { Page } from '../http/envelope';
 import type { Runtime } from '../runtime';
 import { findDuplicates, identitiesOf, writeIdentities, type DuplicateMatch } from './identities';
 import { mirrorToBoard } from '../pipeline/service';
 import { assertCandidateInScope, assertCanReadCandidate } from './relations';
-import {
-	applicationVisibilityCondition,
-	candidateVisibilityCondition,
-	candidateVisibilityKey,
-	visibleCandidateIds
-} from './visibility';
-import { departmentScope, type DepartmentScope } from '../scope/departments';
+import { applicationVisibilityCondition, visibleCandidateIds } from './visibility';
+import { departmentScope } from '../scope/departments';
 
 /** A candidate as the API shows it (no CV text: it is large and has its own endpoint). */
 export function publicCandidate(c: Candidate) {
@@ -386,161 +379,6 @@ export async function getCandidate(rt: Runtime, actor: Actor, id: string) {
 		.where(eq(candidateNotes.candidateId, id))
 		.orderBy(desc(candidateNotes.createdAt));
 	return { ...publicCandidate(row), applications: apps, documents, notes };
-}
-
-const EMAIL_LIKE = /^[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)+$/u;
-
-/**
- * Full-text words → a prefix tsquery ('jane & kot:*'). An e-mail address stays one term: the
- * 'simple' parser indexes it as one lexeme, so its parts alone would never match it.
- */
-export function toPrefixQuery(q: string): string | null {
-	const terms: string[] = [];
-	for (const chunk of q.toLowerCase().split(/\s+/)) {
-		const trimmed = chunk.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
-		if (EMAIL_LIKE.test(trimmed)) terms.push(`'${trimmed}'`);
-		else terms.push(...chunk.split(/[^\p{L}\p{N}]+/u).filter(Boolean));
-	}
-	const unique = [...new Set(terms)].slice(0, 8);
-	return unique.length ? unique.map((w) => `${w}:*`).join(' & ') : null;
-}
-
-/**
- * Candidates by text (name, e-mail, title, company, tags and CV text, ranked), tag, source,
- * requirement, stage and creation date; paginated.
- */
-export async function listCandidates(
-	rt: Runtime,
-	actor: Actor,
-	q: ListCandidatesQuery
-): Promise<Page<CandidateListItem>> {
-	assertCan(actor, 'list');
-	const scope = await departmentScope(rt.db, actor);
-	const key = `${listVisibilityKey(actor, scope)}\n${JSON.stringify(q)}`;
-	return listCache.get(rt.db, key, () => queryCandidates(rt.db, q, candidateVisibilityCondition(scope, actor)));
-}
-
-export type CandidateListItem = PublicCandidate & { rank?: number };
-
-/**
- * List pages per caller and query, served from memory while the `candidates_list` counter
- * (migration 0012: bumped in the writing transaction by every change to candidates, their
- * identities, applications, requirements' owners and departments, the department tree, users'
- * departments and interview panels) stands still. A text search costs 2–12 ms of database work
- * proportional to its matches (bitmap scan, a rank for each, the exact count); a hit costs one
- * primary-key read. Bounded: least recently used out first.
- */
-const listCache = new ReadModelCache<Page<CandidateListItem>>('candidates_list', 512, true);
-
-/**
- * What of the caller a list answer depends on, so that two callers who may see different
- * candidates never share a cached answer: their role, and what the department scope lets them
- * see (`candidateVisibilityKey`: `all` for the whole organisation; for a scoped user their id
- * and departments — their own requirements and panels count too). Everything that decides it
- * (user departments, the department tree, requirements' owners, panels) bumps the counter.
- */
-export function listVisibilityKey(actor: Actor, scope: DepartmentScope): string {
-	if (!actor.userId || !actor.role) return 'system';
-	return `role:${actor.role}|${candidateVisibilityKey(actor, scope)}`;
-}
-
-/** One list page from the database (no cache). */
-export async function queryCandidates(
-	db: Executor,
-	q: ListCandidatesQuery,
-	visibility: SQL | undefined
-): Promise<Page<CandidateListItem>> {
-	const tsquery = q.q ? toPrefixQuery(q.q) : null;
-	if (q.q && !tsquery) return { items: [], total: 0, page: q.page, pageSize: q.page_size };
-	// The caller's visibility is part of the query itself (the cache keys on it).
-	const where = candidateFilter(q, tsquery, visibility);
-	if (!tsquery) {
-		const [{ total }] = await db.select({ total: count() }).from(candidates).where(where);
-		const rows = await db
-			.select()
-			.from(candidates)
-			.where(where)
-			.orderBy(desc(candidates.createdAt), asc(candidates.id))
-			.limit(q.page_size)
-			.offset((q.page - 1) * q.page_size);
-		return { items: rows.map(publicCandidate), total, page: q.page, pageSize: q.page_size };
-	}
-	// A text search. The planner prices a sequential scan by the table's main pages only, not by
-	// the TOASTed search vectors (CV text) it must decompress on every row, and would scan all
-	// candidates (~130–220 ms at 10,000 CVs, even for a word nobody has) instead of the GIN index
-	// (1–11 ms): within this one read-only transaction it is told not to. (The index has
-	// fastupdate off, so it has no pending list to be priced up by.)
-	// Ranking reads only the narrow rank vector (name, e-mails, title, company, tags; a few hundred
-	// bytes in the row): the CV vector is never decompressed, so a word found in every CV costs
-	// a bitmap scan and 10,000 small ranks, not 10,000 decompressed CVs. A match by CV text alone
-	// ranks 0 (below every name/title match) plus a small constant, and then by recency.
-	// The page is chosen on ids first; only its rows are read in full. The total comes with the
-	// page (a window count).
-	const query = sql`to_tsquery('simple', ${tsquery})`;
-	const rank = sql<number>`(ts_rank(${candidates.rankVector}, ${query}) + ${CV_ONLY_RANK})::real`;
-	const { rows, total } = await db.transaction(async (tx) => {
-		await tx.execute(sql`set local enable_seqscan = off`);
-		const ranked = await tx
-			.select({ id: candidates.id, rank, total: sql<number>`count(*) over ()` })
-			.from(candidates)
-			.where(where)
-			.orderBy(desc(rank), desc(candidates.createdAt), asc(candidates.id))
-			.limit(q.page_size)
-			.offset((q.page - 1) * q.page_size);
-		// A page past the end has no row to carry the total.
-		const total =
-			ranked.length > 0
-				? Number(ranked[0].total)
-				: (await tx.select({ total: count() }).from(candidates).where(where))[0].total;
-		if (ranked.length === 0) return { rows: [], total };
-		const { searchVector: _s, rankVector: _r, cvText: _c, ...narrow } = getTableColumns(candidates);
-		const full = await tx
-			.select({ ...narrow, hasCvText: sql<boolean>`${candidates.cvText} <> ''` })
-			.from(candidates)
-			.where(
-				inArray(
-					candidates.id,
-					ranked.map((r) => r.id)
-				)
-			);
-		const byId = new Map(full.map((c) => [c.id, c]));
-		const rows = ranked.flatMap((r) => {
-			const c = byId.get(r.id);
-			return c ? [{ ...c, rank: Number(r.rank) }] : [];
-		});
-		return { rows, total };
-	});
-	return { items: rows, total, page: q.page, pageSize: q.page_size };
-}
-
-/** Added to every text match's rank, so that a match by CV text alone still ranks above 0. */
-const CV_ONLY_RANK = 1e-6;
-
-/**
- * The WHERE of a candidate list (shared by the list and the CSV export); `visibility` is the
- * caller's `candidateVisibility` (undefined: every candidate).
- */
-export function candidateFilter(
-	q: Omit<ListCandidatesQuery, 'page' | 'page_size'>,
-	tsquery: string | null,
-	visibility: SQL | undefined
-): SQL | undefined {
-	const conditions: SQL[] = [isNull(candidates.deletedAt)];
-	if (visibility) conditions.push(visibility);
-	if (q.include_merged !== 'true') conditions.push(isNull(candidates.mergedIntoId));
-	if (q.source) conditions.push(eq(candidates.source, q.source));
-	for (const tag of q.tag ?? [])
-		conditions.push(sql`${candidates.tags} @> ${JSON.stringify([tag.toLowerCase()])}::jsonb`);
-	if (q.created_from) conditions.push(gte(candidates.createdAt, q.created_from));
-	if (q.created_to) conditions.push(lte(candidates.createdAt, q.created_to));
-	if (q.requirement_id || q.stage) {
-		const appConditions: SQL[] = [eq(applications.candidateId, candidates.id), isNull(applications.deletedAt)];
-		if (q.requirement_id) appConditions.push(eq(applications.requirementId, q.requirement_id));
-		if (q.stage) appConditions.push(eq(applications.stage, q.stage));
-		conditions.push(sql`exists (select 1 from ${applications} where ${and(...appConditions)})`);
-	}
-	if (tsquery) conditions.push(sql`${candidates.searchVector} @@ to_tsquery('simple', ${tsquery})`);
-	return and(...conditions);
 }
 
 /** Changes a candidate (version-checked); identifiers are recomputed for duplicate detection. */

@@ -9,7 +9,8 @@ import { storeFile } from '../files/storage';
 import { fieldIssues } from '../http/input';
 import type { Runtime } from '../runtime';
 import { importCandidatesJob } from '$worker/jobs/import-candidates';
-import { candidateFilter, DuplicateCandidate, insertCandidate, insertCandidates, toPrefixQuery } from './service';
+import { candidateFilter, toPrefixQuery } from './list';
+import { DuplicateCandidate, insertCandidate, insertCandidates } from './service';
 import { insertApplication } from '../pipeline/service';
 import { candidateVisibility, requirementInScope } from './visibility';
 

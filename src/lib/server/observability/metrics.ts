@@ -89,7 +89,7 @@ export class Metrics {
 	/** Read-model caches (requirements list, candidates list): lookups served from memory or not. */
 	readonly cacheLookups = new Counter({
 		name: 'read_model_cache_lookups_total',
-		help: 'Lookups of the in-process read-model caches by cache and outcome (hit; miss: a query; coalesced: a wait for a miss already loading)',
+		help: 'Lookups of the in-process read-model caches by cache and outcome (hit; miss: a query; rechecked: brought up to date from the changed rows, no query; coalesced: a wait for a lookup already loading)',
 		labelNames: ['cache', 'outcome'] as const,
 		registers: [this.registry],
 		collect() {
@@ -97,6 +97,7 @@ export class Metrics {
 			for (const c of cacheLookups()) {
 				if (c.hits) this.inc({ cache: c.cache, outcome: 'hit' }, c.hits);
 				if (c.misses) this.inc({ cache: c.cache, outcome: 'miss' }, c.misses);
+				if (c.rechecked) this.inc({ cache: c.cache, outcome: 'rechecked' }, c.rechecked);
 				if (c.coalesced) this.inc({ cache: c.cache, outcome: 'coalesced' }, c.coalesced);
 			}
 		}

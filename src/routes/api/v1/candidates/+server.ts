@@ -1,5 +1,6 @@
 import { createCandidateInput, duplicateQuery, listCandidatesQuery } from '$lib/schemas/candidates';
-import { createCandidate, listCandidates } from '$lib/server/candidates/service';
+import { listCandidates } from '$lib/server/candidates/list';
+import { createCandidate } from '$lib/server/candidates/service';
 import { created, paginatedShared } from '$lib/server/http/envelope';
 import { endpoint, requireUser } from '$lib/server/http/endpoint';
 import { readJson, readQuery } from '$lib/server/http/input';
