@@ -3,7 +3,8 @@
  * to every viewer's copy, validation and the Postgres write included), on the issue 4 data set
  * (the 500-card board of the first requirement).
  *
- *   npx tsx bench/board-move.ts [--modes embedded,distributed] [--moves 70] [--rate 4] [--viewers 20] [--profile]
+ *   npx tsx bench/board-move.ts [--modes embedded,distributed] [--moves 70] [--warmup 5] [--rate 4] [--viewers 20]
+ *        [--profile]
  *
  * Viewers: stock @hocuspocus/provider clients (own WebSocket and Y.Doc each) in two child
  * processes (bench/lib/board-viewers.ts), never in the server's or the mover's process.
@@ -21,6 +22,9 @@
  *          process, so through the API every 5 ms (which finds it up to 5 ms plus a GET late).
  *          `--stored-by api` polls through the API in both modes (the method of runs before
  *          2026-12-03 evening).
+ * Before each path, `--warmup` moves of other cards, one at a time and not measured (runs before
+ * 2026-12-04 had none: their first REST move, cold, was often their worst). The result keeps each
+ * path's per-move series, so the slow moves can be placed.
  * Clocks: performance.timeOrigin + performance.now() in every process (one machine).
  * --profile: the server processes run under --cpu-prof; the result gets, per process, where its
  * CPU went during the REST moves and during the document moves, and its busy CPU per move
@@ -43,6 +47,7 @@ import { log, machineInfo, numberArg, writeResult } from './lib/results';
 import { round, summarize } from './lib/stats';
 
 const MOVES = numberArg('moves', 70);
+const WARMUP = numberArg('warmup', 5);
 const RATE = numberArg('rate', 4);
 const VIEWERS = numberArg('viewers', 20);
 const GOAL_P99_MS = 50;
@@ -174,7 +179,8 @@ async function measure(mode: CandidateMode) {
 		const sourced = (board.data.cards as Array<{ id: string; stage: string; version: number }>).filter(
 			(c) => c.stage === 'sourced'
 		);
-		if (sourced.length < 2 * MOVES) throw new Error(`only ${sourced.length} sourced cards for ${2 * MOVES} moves`);
+		if (sourced.length < 2 * (MOVES + WARMUP))
+			throw new Error(`only ${sourced.length} sourced cards for ${2 * (MOVES + WARMUP)} moves`);
 		log(`${mode}: seeded in ${stack.seed?.seconds} s; connecting ${VIEWERS} viewers to ${name}`);
 		const sightings = new Sightings(VIEWERS);
 		const halves = [Math.ceil(VIEWERS / 2), Math.floor(VIEWERS / 2)];
@@ -214,8 +220,17 @@ async function measure(mode: CandidateMode) {
 
 		const restCards = sourced.slice(0, MOVES);
 		const docCards = sourced.slice(MOVES, 2 * MOVES);
+		// Warm-up moves (not measured): the server's first moves of each kind plan their
+		// statements and compile their code paths; the cards come after the measured ones.
+		const warmupCards = sourced.slice(2 * MOVES, 2 * MOVES + 2 * WARMUP);
 		const cpuDuring = cpuWindow(() => stack.pids());
 		const { rest, viaDoc } = await prioritized([...stack.pids(), ...children.map((c) => c.pid)], async () => {
+			for (const card of warmupCards.slice(0, WARMUP)) {
+				const seen = sightings.all(card.id, 'applied');
+				const path = `/api/v1/applications/${card.id}/stage`;
+				await api(stack.apiUrl, 'PATCH', path, { stage: 'applied', version: card.version }, token);
+				await seen;
+			}
 			log(`${mode}: ${MOVES} REST moves at ${RATE}/s`);
 			const restFrom = monotonicUs();
 			const rest = await fixedRate(MOVES, RATE, async (i, scheduled) => {
@@ -238,6 +253,12 @@ async function measure(mode: CandidateMode) {
 			});
 			windows.rest = [restFrom, monotonicUs()];
 			await sleep(1000);
+			for (const card of warmupCards.slice(WARMUP)) {
+				const seen = sightings.all(card.id, 'applied');
+				moveCard(doc, card.id, 'applied');
+				await seen;
+				while ((await storedStage(card.id)) !== 'applied') await sleep(pollMs);
+			}
 			log(`${mode}: ${MOVES} document moves at ${RATE}/s`);
 			const docFrom = monotonicUs();
 			const viaDoc = await fixedRate(MOVES, RATE, async (i, scheduled) => {
@@ -278,14 +299,17 @@ async function measure(mode: CandidateMode) {
 			rest: {
 				answerMs: summarize(rest.map((r) => r.answeredMs)),
 				everyViewerMs: restEvery,
-				eachViewerMs: summarize(rest.flatMap((r) => r.perViewer))
+				eachViewerMs: summarize(rest.flatMap((r) => r.perViewer)),
+				// Every move's drop → every viewer, in order (where the slow ones were).
+				everyViewerSeriesMs: rest.map((r) => round(r.everyViewerMs, 1))
 			},
 			doc: {
 				everyViewerMs: docEvery,
 				storedMs: summarize(viaDoc.map((r) => r.storedMs)),
 				storedSignal,
 				seenAndStoredMs: docBoth,
-				eachViewerMs: summarize(viaDoc.flatMap((r) => r.perViewer))
+				eachViewerMs: summarize(viaDoc.flatMap((r) => r.perViewer)),
+				seenAndStoredSeriesMs: viaDoc.map((r) => round(r.bothMs, 1))
 			},
 			machineCpu,
 			met: { rest: restEvery.p99 < GOAL_P99_MS, doc: docBoth.p99 < GOAL_P99_MS }
@@ -310,7 +334,7 @@ async function main() {
 	const file = writeResult(PROFILE ? 'board-move-profile' : 'board-move', {
 		machine,
 		goal: { p99Ms: GOAL_P99_MS, viewers: VIEWERS },
-		method: `${MOVES} REST moves then ${MOVES} board-document moves at ${RATE}/s of distinct cards (sourced → applied) on the 500-card board; ${VIEWERS} viewers (stock @hocuspocus/provider, two child processes); latency from the move's scheduled instant to the last viewer's copy showing it (doc: and to the row in Postgres)`,
+		method: `${MOVES} REST moves then ${MOVES} board-document moves at ${RATE}/s of distinct cards, each path after ${WARMUP} unmeasured warm-up moves, (sourced → applied) on the 500-card board; ${VIEWERS} viewers (stock @hocuspocus/provider, two child processes); latency from the move's scheduled instant to the last viewer's copy showing it (doc: and to the row in Postgres)`,
 		...results
 	});
 	log(`written ${file}`);
