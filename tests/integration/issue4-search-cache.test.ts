@@ -150,6 +150,21 @@ describe.each(BACKENDS)('candidates list counter on %s', (backend) => {
 		expect(cache.hits).toBe(1);
 	});
 
+	it('reads which candidates changed, and gives up on a bulk change (more log rows than it reads)', async () => {
+		const db = database.handle.db;
+		const since = await readCounter(db, 'candidates_list');
+		const [c] = await database.handle.rows(`insert into candidates (name) values ('Changes Probe') returning id`);
+		await database.handle.rows(`update candidates set location = 'Turin' where id = '${c.id}'`);
+		expect(await candidateChangesSince(db, since)).toEqual({ counter: since + 2, changed: [c.id] });
+		await database.handle.rows(`delete from user_departments where false`);
+		expect((await candidateChangesSince(db, since))?.changed).toBe('everything');
+		const beforeBulk = await readCounter(db, 'candidates_list');
+		await database.handle.rows(
+			`insert into candidates (name) select 'Bulk probe ' || g from generate_series(1, 600) g`
+		);
+		expect(await candidateChangesSince(db, beforeBulk)).toBeNull();
+	});
+
 	it('re-checks a stored answer against the candidates changed since, and runs the query when that cannot tell', async () => {
 		const db = database.handle.db;
 		const rechecks: string[][] = [];

@@ -62,6 +62,8 @@ export interface ListAnswer {
 const MAX_MEMBERS = 20_000;
 /** More changed candidates than this since an answer was cached: re-run it rather than re-check. */
 const MAX_RECHECKED = 50;
+/** Log rows read at most to find them (a row per changed candidate and bump). */
+const MAX_LOG_ROWS = 500;
 
 /** Added to every text match's rank, so that a match by CV text alone still ranks above 0. */
 const CV_ONLY_RANK = 1e-6;
@@ -231,23 +233,25 @@ function surelyAfter(a: CandidateListItem, b: CandidateListItem): boolean {
 	return a.createdAt.getTime() < b.createdAt.getTime();
 }
 
-/** Which candidates changed since `since` (one snapshot: the counter with its log rows). */
+/**
+ * Which candidates changed since `since`: the counter and its log rows, read in one snapshot.
+ * At most {@link MAX_LOG_ROWS} log rows are read (a bulk change, such as an import, logs a row
+ * per candidate): more than that, or an answer older than the log's span, cannot be re-checked.
+ */
 export async function candidateChangesSince(db: Executor, since: number) {
-	const [row] = await selectRows<{
-		counter: number | string | null;
-		changed: string | null;
-		everything: boolean | null;
-	}>(
+	const [row] = await selectRows<{ counter: number | string | null; changed: string | null }>(
 		db,
 		sql`select (select value from change_counters where name = 'candidates_list') as counter,
-			string_agg(distinct candidate_id::text, ',') as changed,
-			bool_or(candidate_id is null) as everything
-		from candidates_list_changes where counter > ${since}`
+			(select string_agg(coalesce(candidate_id::text, '*'), ',')
+				from (select candidate_id from candidates_list_changes where counter > ${since}
+					order by counter limit ${MAX_LOG_ROWS}) as log) as changed`
 	);
 	if (!row || row.counter === null) return null;
 	const counter = Number(row.counter);
-	if (counter - since > CANDIDATE_CHANGES_SPAN) return null;
-	return { counter, changed: row.everything ? ('everything' as const) : (row.changed?.split(',') ?? []) };
+	const logged = row.changed?.split(',') ?? [];
+	if (counter - since > CANDIDATE_CHANGES_SPAN || logged.length >= MAX_LOG_ROWS) return null;
+	if (logged.includes('*')) return { counter, changed: 'everything' as const };
+	return { counter, changed: [...new Set(logged)] };
 }
 
 const recheck: Recheck<ListAnswer> = { changesSince: candidateChangesSince, apply: recheckAnswer };
