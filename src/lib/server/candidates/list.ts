@@ -22,8 +22,8 @@ import { candidateVisibilityCondition, candidateVisibilityKey } from './visibili
  * running its query again: a changed candidate that is neither in the answer nor in it now
  * leaves it as it is; one that stays in it at the same place (same rank and date) has its row
  * refreshed in the page. Anything else — a candidate in or out of the answer, a move across the
- * page, a change of who may see what, a log too old, an answer of more than 20,000 candidates —
- * runs the query. So under a steady trickle of edits (one a second on 10,000 candidates, say)
+ * page, a change of who may see what, a log too old or a bulk change (an import), an answer of
+ * more than 20,000 candidates — runs the query. So under a steady trickle of edits (one a second on 10,000 candidates, say)
  * most searches cost a primary-key read of the changed rows, not a bitmap scan and a rank for
  * each of thousands of matches.
  */
