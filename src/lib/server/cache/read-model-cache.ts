@@ -122,10 +122,11 @@ export class ReadModelCache<V> {
 			this.coalesced++;
 			return pending.value;
 		}
+		const { recheck } = this.options;
 		const loaded =
-			entry && this.options.recheck && counter >= 0
-				? this.recheckOrLoad(db, entry, counter, load)
-				: this.load(counter, load);
+			entry && recheck && counter >= 0
+				? this.recheckOrQuery(db, recheck, entry, counter, load)
+				: this.query(counter, load);
 		const value = loaded.then((answer) => answer.value);
 		// Its failure reaches the waiters, if any, and this request through `loaded`: not unhandled.
 		value.catch(() => {});
@@ -142,13 +143,19 @@ export class ReadModelCache<V> {
 		}
 	}
 
-	private async load(counter: number, load: () => Promise<V>) {
+	/** Runs the query; its answer is stored under the counter read before it. */
+	private async query(counter: number, load: () => Promise<V>) {
 		this.misses++;
 		return { counter, value: await load() };
 	}
 
-	private async recheckOrLoad(db: Executor, entry: Entry<V>, counter: number, load: () => Promise<V>) {
-		const recheck = this.options.recheck!;
+	private async recheckOrQuery(
+		db: Executor,
+		recheck: Recheck<V>,
+		entry: Entry<V>,
+		counter: number,
+		load: () => Promise<V>
+	) {
 		const changes = await recheck.changesSince(db, entry.counter);
 		if (changes && changes.changed !== 'everything') {
 			const value = changes.changed.length ? await recheck.apply(db, entry.value, changes.changed) : entry.value;
@@ -157,7 +164,7 @@ export class ReadModelCache<V> {
 				return { counter: changes.counter, value };
 			}
 		}
-		return this.load(counter, load);
+		return this.query(counter, load);
 	}
 
 	private store(db: Executor, entries: Map<string, Entry<V>>, key: string, answer: { counter: number; value: V }) {
