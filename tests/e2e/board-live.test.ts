@@ -220,6 +220,49 @@ describe('the live pipeline board', () => {
 		expect(rita.problems).toEqual([]);
 	});
 
+	it('connects while the page renders: one socket, opened by the load, kept by the page, closed on leaving', async () => {
+		const [OPEN, CLOSED] = [1, 3]; // WebSocket.readyState
+		const page = await remy.context.newPage();
+		try {
+			// The offline kit would open sockets of its own (it syncs the user's boards): not here.
+			await page.route('**/api/v1/offline/kit', (route) => route.abort());
+			await page.addInitScript(() => {
+				const sockets: WebSocket[] = [];
+				const Native = window.WebSocket;
+				window.WebSocket = class extends Native {
+					constructor(url: string | URL, protocols?: string | string[]) {
+						super(url, protocols);
+						sockets.push(this);
+					}
+				} as typeof WebSocket;
+				Object.assign(window, { __sockets: sockets });
+			});
+			const sockets = () =>
+				page.evaluate(() =>
+					(window as unknown as { __sockets: WebSocket[] }).__sockets.map((s) => ({
+						url: new URL(s.url).pathname,
+						state: s.readyState
+					}))
+				);
+			await page.goto(`/requirements/${requirementId}/board`);
+			await waitUntilLive(page, true);
+			await cardOf(page, ids.grace).waitFor();
+			// The socket the load opened is the one the page uses: no second connection.
+			expect(await sockets()).toEqual([{ url: '/collab', state: OPEN }]);
+
+			// Leaving (a client-side navigation to the requirement, which opens its own description)
+			// closes it; coming back opens and keeps a new one, and the requirement's is closed.
+			await page.getByRole('link', { name: 'Compiler Engineer' }).first().click();
+			await page.waitForURL(`**/requirements/${requirementId}`);
+			await expect.poll(async () => (await sockets())[0].state).toBe(CLOSED);
+			await page.goBack();
+			await waitUntilLive(page, true);
+			await expect.poll(async () => (await sockets()).map((s) => s.state)).toEqual([CLOSED, CLOSED, OPEN]);
+		} finally {
+			await page.close();
+		}
+	});
+
 	it('two recruiters: a drag in one browser moves the card in the other within a second, and Postgres has it', async () => {
 		const a = rita.page;
 		const b = remy.page;

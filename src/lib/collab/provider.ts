@@ -11,11 +11,23 @@ export function collabUrl(location: Location = window.location): string {
 	return `${protocol}//${location.host}/collab`;
 }
 
+export interface DocumentHandlers {
+	onNotice?: (notice: ServerNotice) => void;
+	onStatus?: (status: string) => void;
+	onSynced?: () => void;
+}
+
 export interface OpenedDocument {
 	doc: Y.Doc;
 	provider: HocuspocusProvider;
 	/** The offline copy in IndexedDB (null when nothing is kept). */
 	local: LocalCopy | null;
+	/**
+	 * Hands the document's events to new handlers (a page taking over a document opened before it
+	 * existed): they hear the current status and, when it has synced, `onSynced` at once; notices
+	 * that came while no one listened are passed on.
+	 */
+	handle(handlers: DocumentHandlers): void;
 	destroy(): void;
 }
 
@@ -33,13 +45,13 @@ export interface OpenDocumentOptions {
  */
 export function openDocument(
 	name: string,
-	handlers: {
-		onNotice?: (notice: ServerNotice) => void;
-		onStatus?: (status: string) => void;
-		onSynced?: () => void;
-	} = {},
+	initialHandlers: DocumentHandlers = {},
 	options: OpenDocumentOptions = {}
 ): OpenedDocument {
+	let handlers = initialHandlers;
+	let refused = false;
+	/** Notices that came with no one to tell (at most a few: they are the server's replies). */
+	const unheard: ServerNotice[] = [];
 	const doc = new Y.Doc();
 	const provider = new HocuspocusProvider({
 		url: collabUrl(),
@@ -48,13 +60,19 @@ export function openDocument(
 		token: '',
 		onStatus: ({ status }) => handlers.onStatus?.(status),
 		onSynced: () => handlers.onSynced?.(),
-		onAuthenticationFailed: () => handlers.onStatus?.('refused'),
+		onAuthenticationFailed: () => {
+			refused = true;
+			handlers.onStatus?.('refused');
+		},
 		onStateless: ({ payload }) => {
+			let notice: ServerNotice;
 			try {
-				handlers.onNotice?.(JSON.parse(payload) as ServerNotice);
+				notice = JSON.parse(payload) as ServerNotice;
 			} catch {
-				// not one of ours
+				return; // not one of ours
 			}
+			if (handlers.onNotice) handlers.onNotice(notice);
+			else if (unheard.length < 20) unheard.push(notice);
 		}
 	});
 	// The offline copy: loads what this browser stored (also with no network), stores every change.
@@ -65,6 +83,12 @@ export function openDocument(
 		doc,
 		provider,
 		local,
+		handle(next) {
+			handlers = next;
+			next.onStatus?.(refused ? 'refused' : provider.configuration.websocketProvider.status);
+			if (provider.isSynced) next.onSynced?.();
+			if (next.onNotice) for (const notice of unheard.splice(0)) next.onNotice(notice);
+		},
 		destroy() {
 			stopReconnecting();
 			local?.release();
