@@ -23,7 +23,7 @@
  */
 import Dexie, { type Table } from 'dexie';
 import { recordIdOfPath, rewriteTempId, tempIdsIn } from './temp-ids';
-import { isReplayablePath } from '../schemas/offline';
+import { isReplayablePath } from './replay-path';
 
 export { recordIdOfPath, tempIdsIn };
 

@@ -1,18 +1,10 @@
 import { z } from 'zod';
+import { REPLAY_PATH, climbs, isBatch } from '../offline/replay-path';
+
+export { isReplayablePath } from '../offline/replay-path';
 
 /** Writes one batched replay may carry (the outbox sends up to 50). */
 export const REPLAY_BATCH_LIMIT = 100;
-
-// No query and no `%`: an encoded path could name the batch endpoint, or climb with `%2e%2e`,
-// unseen by these checks.
-const REPLAY_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
-const climbs = (path: string) => path.includes('//') || path.split('/').some((s) => s === '.' || s === '..');
-const isBatch = (path: string) => /^\/offline\/replay(\/|$)/i.test(path);
-
-/** Whether a write may travel in a batch (the outbox sends any other alone). */
-export function isReplayablePath(path: string): boolean {
-	return path.length <= 2000 && REPLAY_PATH.test(path) && !climbs(path) && !isBatch(path);
-}
 
 /** A path below `/api/v1` that names a write endpoint: no `..`, not the batch endpoint itself. */
 const replayPath = z
