@@ -37,6 +37,8 @@ export const KIT_PATH = '/offline/kit';
 export const KIT_CONCURRENCY = 3;
 /** A document synced this recently is not synced again. */
 export const KIT_FRESH_MS = 5 * 60_000;
+/** How long after the page has loaded the kit is refreshed (its own requests go first). */
+export const KIT_START_DELAY_MS = 1_500;
 /** Gives up on one document after this long (it is tried again next time). */
 const SYNC_TIMEOUT_MS = 20_000;
 
@@ -218,7 +220,8 @@ export function prefetchKit(userId: string, fetchFn: typeof fetch = fetch): Prom
 }
 
 /**
- * Keeps the kit of the signed-in user fresh: now, and every time the browser comes back online.
+ * Keeps the kit of the signed-in user fresh: {@link KIT_START_DELAY_MS} after the page has
+ * loaded, and every time the browser comes back online.
  * Returns the function that stops it (on sign-out).
  */
 export function keepKitFresh(userId: string): () => void {
@@ -237,7 +240,23 @@ export function keepKitFresh(userId: string): () => void {
 			}
 		);
 	};
-	run();
+	// The page's own first requests and live documents go first: started at once, the kit's
+	// fetches and its three document syncs competed with them for the server (on a 500-card board
+	// they were four WebSockets opening at once, one of them the board's own).
+	let timer: ReturnType<typeof setTimeout> | null = null;
+	const startLater = () => {
+		window.removeEventListener('load', startLater);
+		timer = setTimeout(() => {
+			timer = null;
+			run();
+		}, KIT_START_DELAY_MS);
+	};
+	if (document.readyState === 'complete') startLater();
+	else window.addEventListener('load', startLater);
 	window.addEventListener('online', run);
-	return () => window.removeEventListener('online', run);
+	return () => {
+		window.removeEventListener('load', startLater);
+		if (timer) clearTimeout(timer);
+		window.removeEventListener('online', run);
+	};
 }
