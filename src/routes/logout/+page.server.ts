@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { logout } from '$lib/server/auth/service';
-import { clearSessionCookie } from '$lib/server/http/cookies';
+import { clearSessionCookie, setSignedOutCookie } from '$lib/server/http/cookies';
 import { actorOf } from '$lib/server/http/endpoint';
 import { getRuntime } from '$lib/server/registry';
 import type { Actions, PageServerLoad } from './$types';
@@ -12,6 +12,9 @@ export const actions: Actions = {
 		const rt = getRuntime();
 		if (event.locals.session) await logout(rt, event.locals.session.id, actorOf(event));
 		clearSessionCookie(event.cookies, rt.config.secureCookies);
+		// The page's sign-out handler clears the browser's copy of the user's data before it posts;
+		// a form posted before the page had hydrated skipped it: the next page does it.
+		if (event.locals.user) setSignedOutCookie(event.cookies, event.locals.user.id, rt.config.secureCookies);
 		redirect(303, '/login');
 	}
 };

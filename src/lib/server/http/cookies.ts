@@ -19,3 +19,14 @@ export function readSessionToken(request: Request, cookies: Cookies): string | n
 	}
 	return cookies.get(SESSION_COOKIE) ?? null;
 }
+
+/**
+ * Set by a sign-out that the page's own handler did not see (a click before the page had
+ * hydrated posts the form natively): the next page clears that user's data from the browser
+ * (`src/lib/offline/server-sign-out.ts`). Readable by the page, short-lived, only the user's id.
+ */
+export const SIGNED_OUT_COOKIE = 'hh_signed_out';
+
+export function setSignedOutCookie(cookies: Cookies, userId: string, secure: boolean) {
+	cookies.set(SIGNED_OUT_COOKIE, userId, { httpOnly: false, sameSite: 'lax', secure, path: '/', maxAge: 600 });
+}
