@@ -36,7 +36,12 @@ export interface BrowserSession {
  * `launch()`, hence a persistent context on a temporary folder.
  */
 export async function launchBrowser(
-	options: { baseURL?: string; viewport?: { width: number; height: number } } = {}
+	options: {
+		baseURL?: string;
+		viewport?: { width: number; height: number };
+		/** 'block': no service worker (requests it would answer from its cache reach `page.route`). */
+		serviceWorkers?: 'allow' | 'block';
+	} = {}
 ): Promise<BrowserSession> {
 	const profile = mkdtempSync(path.join(tmpdir(), 'hh-chromium-'));
 	const context = await chromium.launchPersistentContext(profile, {
@@ -44,7 +49,8 @@ export async function launchBrowser(
 		headless: true,
 		args: CHROMIUM_ARGS,
 		baseURL: options.baseURL,
-		viewport: options.viewport ?? DESKTOP
+		viewport: options.viewport ?? DESKTOP,
+		serviceWorkers: options.serviceWorkers ?? 'allow'
 	});
 	const problems: string[] = [];
 	// A rejection with a value that is not an Error (a minified Dexie or SvelteKit class) reaches

@@ -1,7 +1,5 @@
 import { clearUserData } from './clear';
-
-/** Set by the sign-out action (`setSignedOutCookie` in src/lib/server/http/cookies.ts). */
-const SIGNED_OUT_COOKIE = 'hh_signed_out';
+import { SIGNED_OUT_COOKIE } from './signed-out-mark';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

@@ -1,4 +1,5 @@
 import { clearUserData } from './clear';
+import { CLEARED_FIELD } from './signed-out-mark';
 import { unsyncedDocuments } from './documents';
 import { sync } from './sync.svelte';
 
@@ -22,6 +23,9 @@ export function signOutHandler(userId: string) {
 		clearing = true;
 		try {
 			await clearUserData(userId);
+			// The server need not ask the next page to clear again (offline/signed-out-mark.ts).
+			const field = form.elements.namedItem(CLEARED_FIELD);
+			if (field instanceof HTMLInputElement) field.value = '1';
 		} finally {
 			// form.submit() posts without firing this handler again.
 			form.submit();

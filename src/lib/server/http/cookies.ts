@@ -1,4 +1,5 @@
 import type { Cookies } from '@sveltejs/kit';
+import { SIGNED_OUT_COOKIE } from '../../offline/signed-out-mark';
 import { SESSION_COOKIE } from '../auth/session';
 
 /** Sets the session cookie: httpOnly, SameSite=Lax, Secure when the origin is https. */
@@ -21,12 +22,9 @@ export function readSessionToken(request: Request, cookies: Cookies): string | n
 }
 
 /**
- * Set by a sign-out that the page's own handler did not see (a click before the page had
- * hydrated posts the form natively): the next page clears that user's data from the browser
- * (`src/lib/offline/server-sign-out.ts`). Readable by the page, short-lived, only the user's id.
+ * Set by a sign-out whose page did not clear the user's data first (src/lib/offline/signed-out-mark.ts):
+ * the next page clears it. Readable by the page, short-lived, only the user's id.
  */
-export const SIGNED_OUT_COOKIE = 'hh_signed_out';
-
 export function setSignedOutCookie(cookies: Cookies, userId: string, secure: boolean) {
 	cookies.set(SIGNED_OUT_COOKIE, userId, { httpOnly: false, sameSite: 'lax', secure, path: '/', maxAge: 600 });
 }
