@@ -19,10 +19,11 @@ const held = new Map<string, number>();
 
 /**
  * Starts opening `name` with the offline copy of `userId` (the page's load knows the user before
- * the page's data exists). Does nothing when it is already open early or held by a page.
+ * the page's data exists). Does nothing (and answers false) when it is already open early or held
+ * by a page.
  */
-export function openEarly(name: string, userId: string | null): void {
-	if (typeof window === 'undefined' || early.has(name) || held.has(name)) return;
+export function openEarly(name: string, userId: string | null): boolean {
+	if (typeof window === 'undefined' || early.has(name) || held.has(name)) return false;
 	const opened = openDocument(name, {}, { offlineUserId: userId });
 	const timer = setTimeout(() => {
 		if (early.get(name)?.opened !== opened) return;
@@ -30,6 +31,7 @@ export function openEarly(name: string, userId: string | null): void {
 		opened.destroy();
 	}, UNCLAIMED_MS);
 	early.set(name, { opened, timer });
+	return true;
 }
 
 /**

@@ -12,8 +12,7 @@ import type { PageLoad } from './$types';
 export const load: PageLoad = async ({ fetch, params, parent }) => {
 	if (browser) {
 		const { user } = await parent();
-		if (user) {
-			openEarly(documentNames.pipeline(params.id), user.id);
+		if (user && openEarly(documentNames.pipeline(params.id), user.id)) {
 			// One turn of the event loop before the page renders: the browser starts the WebSocket's
 			// handshake in a task of its own, which would otherwise wait for the whole hydration.
 			await new Promise((resolve) => setTimeout(resolve, 0));
